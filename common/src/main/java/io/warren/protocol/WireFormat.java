@@ -1,0 +1,123 @@
+package io.warren.protocol;
+
+import java.util.Date;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageDeliveryMode;
+import org.springframework.amqp.core.MessageProperties;
+
+/**
+ * Turns protocol records into AMQP messages and back. Bodies are JSON; the record type is
+ * chosen by the protocol (the queue and the {@code type} property), never by a header that
+ * names a Java class.
+ */
+public final class WireFormat {
+
+	private final JsonMapper json;
+
+	private final String appId;
+
+	/**
+	 * @param appId written to the {@code app_id} property of every message this side sends
+	 */
+	public WireFormat(String appId) {
+		this.appId = appId;
+		this.json = JsonMapper.builder()
+			.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+			.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+			.build();
+	}
+
+	/** The JSON mapper used for bodies; ISO-8601 UTC times, unknown fields ignored. */
+	public JsonMapper json() {
+		return this.json;
+	}
+
+	/** A persistent task message for one attempt. */
+	public Message taskMessage(TaskMessage task) {
+		MessageProperties properties = properties(task.id().toString(), task.type(), task.attempt());
+		properties.setPriority(task.priority());
+		return new Message(this.json.writeValueAsBytes(task), properties);
+	}
+
+	/** A persistent started notice. */
+	public Message startedMessage(StartedNotice notice) {
+		return new Message(this.json.writeValueAsBytes(notice),
+				properties(notice.taskId().toString(), ProtocolHeaders.STARTED_TYPE, notice.attempt()));
+	}
+
+	/** A persistent result. */
+	public Message resultMessage(TaskResult result) {
+		return new Message(this.json.writeValueAsBytes(result),
+				properties(result.taskId().toString(), ProtocolHeaders.RESULT_TYPE, result.attempt()));
+	}
+
+	/** Reads a task message; throws {@link MalformedMessageException} if it is not one. */
+	public TaskMessage readTask(Message message) {
+		requireProtocol(message);
+		TaskMessage task = read(message, TaskMessage.class);
+		String messageId = message.getMessageProperties().getMessageId();
+		if (messageId != null && !messageId.equals(task.id().toString())) {
+			throw new MalformedMessageException("message_id " + messageId + " differs from the body's id");
+		}
+		return task;
+	}
+
+	/** Reads a started notice or a result, told apart by the {@code type} property. */
+	public Reply readReply(Message message) {
+		requireProtocol(message);
+		String type = message.getMessageProperties().getType();
+		if (ProtocolHeaders.STARTED_TYPE.equals(type)) {
+			return read(message, StartedNotice.class);
+		}
+		if (ProtocolHeaders.RESULT_TYPE.equals(type)) {
+			return read(message, TaskResult.class);
+		}
+		throw new MalformedMessageException("unknown reply type property: " + type);
+	}
+
+	private <T> T read(Message message, Class<T> type) {
+		try {
+			return this.json.readValue(message.getBody(), type);
+		}
+		catch (JacksonException ex) {
+			throw new MalformedMessageException("undecodable " + type.getSimpleName() + ": " + rootMessage(ex), ex);
+		}
+	}
+
+	private static String rootMessage(Throwable ex) {
+		Throwable root = ex;
+		while (root.getCause() != null && root.getCause() != root) {
+			root = root.getCause();
+		}
+		String text = (root instanceof JacksonException jackson) ? jackson.getOriginalMessage() : root.getMessage();
+		return (text != null && text.length() > 300) ? text.substring(0, 300) : text;
+	}
+
+	private static void requireProtocol(Message message) {
+		Object version = message.getMessageProperties().getHeaders().get(ProtocolHeaders.PROTOCOL);
+		if (!(version instanceof Number number) || number.intValue() != ProtocolHeaders.VERSION) {
+			throw new MalformedMessageException("unsupported or missing " + ProtocolHeaders.PROTOCOL + ": " + version);
+		}
+	}
+
+	private MessageProperties properties(String taskId, String type, int attempt) {
+		MessageProperties properties = new MessageProperties();
+		properties.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
+		properties.setContentType(ProtocolHeaders.CONTENT_TYPE);
+		properties.setContentEncoding("utf-8");
+		properties.setMessageId(taskId);
+		properties.setCorrelationId(taskId);
+		properties.setType(type);
+		properties.setAppId(this.appId);
+		properties.setTimestamp(new Date());
+		properties.setHeader(ProtocolHeaders.PROTOCOL, ProtocolHeaders.VERSION);
+		properties.setHeader(ProtocolHeaders.ATTEMPT, attempt);
+		return properties;
+	}
+
+}

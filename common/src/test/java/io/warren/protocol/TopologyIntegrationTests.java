@@ -1,0 +1,72 @@
+package io.warren.protocol;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.warren.testsupport.TestBroker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.amqp.core.Declarable;
+import org.springframework.amqp.core.Exchange;
+import org.springframework.amqp.core.Queue;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitAdmin;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TopologyIntegrationTests {
+
+	private final String prefix = TestBroker.newPrefix();
+
+	private final Topology topology = new Topology(
+			new TopologyProperties(this.prefix, QueueType.QUORUM, Map.of("report", QueueType.CLASSIC), 20, 9));
+
+	private final List<Declarable> declared = new ArrayList<>();
+
+	@AfterEach
+	void deleteDeclared() {
+		TestBroker.delete(this.declared.stream().filter(Queue.class::isInstance).map(d -> ((Queue) d).getName()).toList(),
+				this.declared.stream().filter(Exchange.class::isInstance).map(d -> ((Exchange) d).getName()).toList());
+	}
+
+	@Test
+	void brokerAcceptsTheTopologyAndRoutesATaskToItsQueue() {
+		CachingConnectionFactory factory = TestBroker.connectionFactory();
+		try {
+			RabbitAdmin admin = new RabbitAdmin(factory);
+			declare(admin, this.topology.shared().getDeclarables());
+			declare(admin, this.topology.forTaskType("echo").getDeclarables());
+			declare(admin, this.topology.forTaskType("report").getDeclarables());
+			// a second declaration with the same arguments is accepted: master and workers both declare
+			declare(admin, this.topology.forTaskType("echo").getDeclarables());
+
+			RabbitTemplate template = new RabbitTemplate(factory);
+			template.convertAndSend(this.topology.tasksExchange(), "report", "x");
+
+			assertThat(template.receive(this.topology.taskQueue("report"), 10_000)).isNotNull();
+			assertThat(admin.getQueueInfo(this.topology.taskQueue("echo")).getMessageCount()).isZero();
+		}
+		finally {
+			factory.destroy();
+		}
+	}
+
+	private void declare(RabbitAdmin admin, java.util.Collection<Declarable> declarables) {
+		for (Declarable declarable : declarables) {
+			if (declarable instanceof Queue queue) {
+				admin.declareQueue(queue);
+			}
+			else if (declarable instanceof Exchange exchange) {
+				admin.declareExchange(exchange);
+			}
+			else if (declarable instanceof org.springframework.amqp.core.Binding binding) {
+				admin.declareBinding(binding);
+			}
+			this.declared.add(declarable);
+		}
+	}
+
+}

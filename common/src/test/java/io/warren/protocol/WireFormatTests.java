@@ -1,0 +1,112 @@
+package io.warren.protocol;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageDeliveryMode;
+import org.springframework.amqp.core.MessageProperties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+class WireFormatTests {
+
+	private final WireFormat wire = new WireFormat("warren-test");
+
+	@Test
+	void taskMessageCarriesTheProtocolProperties() {
+		UUID id = UUID.randomUUID();
+		TaskMessage task = new TaskMessage(id, "image.resize", 3, 7, json("{\"w\":10}"),
+				Instant.parse("2026-11-21T10:00:00Z"));
+
+		Message message = this.wire.taskMessage(task);
+
+		MessageProperties properties = message.getMessageProperties();
+		assertThat(properties.getDeliveryMode()).isEqualTo(MessageDeliveryMode.PERSISTENT);
+		assertThat(properties.getMessageId()).isEqualTo(id.toString());
+		assertThat(properties.getCorrelationId()).isEqualTo(id.toString());
+		assertThat(properties.getType()).isEqualTo("image.resize");
+		assertThat(properties.getContentType()).isEqualTo("application/json");
+		assertThat(properties.getPriority()).isEqualTo(7);
+		assertThat(properties.getTimestamp()).isNotNull();
+		assertThat(properties.<Integer>getHeader(ProtocolHeaders.PROTOCOL)).isEqualTo(1);
+		assertThat(properties.<Integer>getHeader(ProtocolHeaders.ATTEMPT)).isEqualTo(3);
+		assertThat(new String(message.getBody(), StandardCharsets.UTF_8)).contains("\"createdAt\":\"2026-11-21T10:00:00Z\"")
+			.contains("\"payload\":{\"w\":10}");
+		assertThat(this.wire.readTask(message)).isEqualTo(task);
+	}
+
+	@Test
+	void repliesAreToldApartByTheTypeProperty() {
+		UUID id = UUID.randomUUID();
+		StartedNotice started = new StartedNotice(id, "echo", 1, UUID.randomUUID(), "w1", false, Instant.now());
+		TaskResult result = new TaskResult(id, "echo", 1, started.deliveryId(), "w1", false, Outcome.SUCCEEDED,
+				json("[1,2]"), null, started.startedAt(), Instant.now());
+
+		assertThat(this.wire.readReply(this.wire.startedMessage(started))).isEqualTo(started);
+		assertThat(this.wire.readReply(this.wire.resultMessage(result))).isEqualTo(result);
+	}
+
+	@Test
+	void bodyThatIsNotJsonIsMalformed() {
+		Message message = withProtocol("not json".getBytes(StandardCharsets.UTF_8));
+
+		assertThatExceptionOfType(MalformedMessageException.class).isThrownBy(() -> this.wire.readTask(message))
+			.withMessageContaining("undecodable TaskMessage");
+	}
+
+	@Test
+	void taskWithoutAnIdIsMalformed() {
+		Message message = withProtocol("{\"type\":\"echo\",\"attempt\":1,\"createdAt\":\"2026-11-21T10:00:00Z\"}"
+			.getBytes(StandardCharsets.UTF_8));
+
+		assertThatExceptionOfType(MalformedMessageException.class).isThrownBy(() -> this.wire.readTask(message));
+	}
+
+	@Test
+	void messageWithoutTheProtocolHeaderIsMalformed() {
+		TaskMessage task = new TaskMessage(UUID.randomUUID(), "echo", 1, 0, null, Instant.now());
+		Message message = new Message(this.wire.json().writeValueAsBytes(task), new MessageProperties());
+
+		assertThatExceptionOfType(MalformedMessageException.class).isThrownBy(() -> this.wire.readTask(message))
+			.withMessageContaining(ProtocolHeaders.PROTOCOL);
+	}
+
+	@Test
+	void messageIdThatDiffersFromTheBodyIsMalformed() {
+		Message message = this.wire.taskMessage(new TaskMessage(UUID.randomUUID(), "echo", 1, 0, null, Instant.now()));
+		message.getMessageProperties().setMessageId(UUID.randomUUID().toString());
+
+		assertThatExceptionOfType(MalformedMessageException.class).isThrownBy(() -> this.wire.readTask(message));
+	}
+
+	@Test
+	void unknownFieldsAreIgnoredForForwardCompatibility() {
+		String body = "{\"id\":\"" + UUID.randomUUID() + "\",\"type\":\"echo\",\"attempt\":1,\"priority\":0,"
+				+ "\"payload\":null,\"createdAt\":\"2026-11-21T10:00:00Z\",\"deadline\":\"later\"}";
+
+		assertThat(this.wire.readTask(withProtocol(body.getBytes(StandardCharsets.UTF_8))).type()).isEqualTo("echo");
+	}
+
+	@Test
+	void failedResultWithoutAnErrorIsRefused() {
+		assertThatExceptionOfType(IllegalArgumentException.class).isThrownBy(() -> new TaskResult(UUID.randomUUID(),
+				"echo", 1, UUID.randomUUID(), "w", false, Outcome.FAILED, null, null, null, Instant.now()));
+	}
+
+	private static Message withProtocol(byte[] body) {
+		MessageProperties properties = new MessageProperties();
+		properties.setHeader(ProtocolHeaders.PROTOCOL, 1);
+		return new Message(body, properties);
+	}
+
+	private JsonNode json(String text) {
+		return this.wire.json().readTree(text);
+	}
+
+}

@@ -1,0 +1,52 @@
+package io.warren.master.config;
+
+import java.time.Duration;
+import java.util.Set;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Settings of the master ({@code warren.master.*}).
+ *
+ * @param maxBodySize the largest request body accepted; larger ones get 413
+ * @param allowedTypes task types that may be submitted; empty means any valid name
+ * @param maxTaskTypes the most distinct task types (and so task queues) the master creates
+ * @param relay the outbox relay that republishes tasks left {@code PENDING}
+ * @param replies the consumer of started notices and results
+ * @param list paging of {@code GET /api/v1/tasks}
+ */
+@ConfigurationProperties("warren.master")
+public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, Set<String> allowedTypes,
+		@DefaultValue("100") int maxTaskTypes, @DefaultValue Relay relay, @DefaultValue Replies replies,
+		@DefaultValue Paging list) {
+
+	public MasterProperties {
+		allowedTypes = (allowedTypes != null) ? Set.copyOf(allowedTypes) : Set.of();
+	}
+
+	/**
+	 * @param interval how often the relay looks for overdue {@code PENDING} tasks
+	 * @param confirmTimeout how long a task may stay {@code PENDING} before it is published again
+	 * @param batchSize the most tasks republished per pass
+	 */
+	public record Relay(@DefaultValue("1s") Duration interval, @DefaultValue("10s") Duration confirmTimeout,
+			@DefaultValue("500") int batchSize) {
+	}
+
+	/**
+	 * @param concurrency consumers on the reply queue
+	 * @param prefetch unacknowledged replies per consumer
+	 */
+	public record Replies(@DefaultValue("2") int concurrency, @DefaultValue("100") int prefetch) {
+	}
+
+	/**
+	 * @param defaultLimit items per page when {@code limit} is not given
+	 * @param maxLimit the largest {@code limit} accepted
+	 */
+	public record Paging(@DefaultValue("50") int defaultLimit, @DefaultValue("500") int maxLimit) {
+	}
+
+}

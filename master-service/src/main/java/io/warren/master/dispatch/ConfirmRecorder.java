@@ -1,0 +1,105 @@
+package io.warren.master.dispatch;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import io.warren.master.task.TaskAttempt;
+import io.warren.master.task.TaskStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * Moves confirmed tasks to {@code QUEUED} in batches, on its own thread, so that confirm
+ * callbacks never wait on the database. A batch that fails to write is not retried: those
+ * tasks stay {@code PENDING} and the relay publishes them again, which is safe.
+ */
+@Component
+class ConfirmRecorder implements SmartLifecycle {
+
+	private static final Logger log = LoggerFactory.getLogger(ConfirmRecorder.class);
+
+	private static final int BATCH = 500;
+
+	private final LinkedBlockingQueue<TaskAttempt> confirmed = new LinkedBlockingQueue<>();
+
+	private final TaskStore store;
+
+	private final Clock clock;
+
+	private volatile Thread worker;
+
+	ConfirmRecorder(TaskStore store, Clock clock) {
+		this.store = store;
+		this.clock = clock;
+	}
+
+	void confirmed(TaskAttempt attempt) {
+		this.confirmed.add(attempt);
+	}
+
+	private void drain() {
+		List<TaskAttempt> batch = new ArrayList<>(BATCH);
+		while (this.worker != null || !this.confirmed.isEmpty()) {
+			try {
+				TaskAttempt first = this.confirmed.poll(200, TimeUnit.MILLISECONDS);
+				if (first == null) {
+					continue;
+				}
+				batch.add(first);
+				this.confirmed.drainTo(batch, BATCH - 1);
+				this.store.markConfirmed(batch, this.clock.instant());
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+			catch (RuntimeException ex) {
+				log.warn("could not record {} confirms; the relay will publish those tasks again: {}", batch.size(),
+						ex.getMessage());
+			}
+			finally {
+				batch.clear();
+			}
+		}
+	}
+
+	@Override
+	public void start() {
+		Thread thread = new Thread(this::drain, "warren-confirms");
+		thread.setDaemon(true);
+		this.worker = thread;
+		thread.start();
+	}
+
+	@Override
+	public void stop() {
+		Thread thread = this.worker;
+		this.worker = null;
+		if (thread != null) {
+			try {
+				thread.join(5_000);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.worker != null;
+	}
+
+	@Override
+	public int getPhase() {
+		// stops after the publisher, so that the last confirms are still written
+		return SmartLifecycle.DEFAULT_PHASE + 1;
+	}
+
+}

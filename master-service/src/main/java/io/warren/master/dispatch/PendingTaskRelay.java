@@ -1,0 +1,108 @@
+package io.warren.master.dispatch;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.warren.master.config.MasterProperties;
+import io.warren.master.task.Task;
+import io.warren.master.task.TaskStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The outbox relay: publishes again every task left {@code PENDING} longer than the
+ * confirm timeout (broker down, nack, return, a master that died between commit and
+ * publish). Claims use {@code FOR UPDATE SKIP LOCKED} and push the next claim out, so
+ * several masters on one database do not publish the same task at the same time.
+ */
+@Component
+class PendingTaskRelay implements SmartLifecycle {
+
+	private static final Logger log = LoggerFactory.getLogger(PendingTaskRelay.class);
+
+	private final TaskStore store;
+
+	private final TaskPublisher publisher;
+
+	private final TransactionTemplate transactions;
+
+	private final TaskScheduler scheduler;
+
+	private final Clock clock;
+
+	private final MasterProperties.Relay settings;
+
+	private final Counter republished;
+
+	private volatile ScheduledFuture<?> schedule;
+
+	PendingTaskRelay(TaskStore store, TaskPublisher publisher, TransactionTemplate transactions,
+			TaskScheduler scheduler, Clock clock, MasterProperties properties, MeterRegistry meters) {
+		this.store = store;
+		this.publisher = publisher;
+		this.transactions = transactions;
+		this.scheduler = scheduler;
+		this.clock = clock;
+		this.settings = properties.relay();
+		this.republished = meters.counter("warren.relay.republished");
+	}
+
+	/**
+	 * One pass: claims overdue tasks and publishes them; returns how many it published. It
+	 * stops at the first failure, since the broker is then unreachable; the rest of the
+	 * claim is published on a later pass.
+	 */
+	int relayOnce() {
+		Instant now = this.clock.instant();
+		List<Task> claimed = this.transactions.execute((status) -> this.store
+			.claimOverduePending(this.settings.batchSize(), now, now.plus(this.settings.confirmTimeout())));
+		for (Task task : claimed) {
+			log.debug("task {} still PENDING after {}; publishing it again", task.id(), this.settings.confirmTimeout());
+			if (!this.publisher.publish(task)) {
+				return 0;
+			}
+			this.republished.increment();
+		}
+		return claimed.size();
+	}
+
+	private void run() {
+		try {
+			while (this.schedule != null && relayOnce() == this.settings.batchSize()) {
+				// a full batch: more are waiting
+			}
+		}
+		catch (RuntimeException ex) {
+			log.warn("relay pass failed; next pass in {}: {}", this.settings.interval(), ex.getMessage());
+		}
+	}
+
+	@Override
+	public void start() {
+		this.schedule = this.scheduler.scheduleWithFixedDelay(this::run, this.settings.interval());
+	}
+
+	@Override
+	public void stop() {
+		ScheduledFuture<?> current = this.schedule;
+		this.schedule = null;
+		if (current != null) {
+			current.cancel(false);
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.schedule != null;
+	}
+
+}

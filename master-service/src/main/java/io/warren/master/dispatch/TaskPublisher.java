@@ -1,0 +1,139 @@
+package io.warren.master.dispatch;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.warren.master.task.Task;
+import io.warren.master.task.TaskAttempt;
+import io.warren.protocol.TaskMessage;
+import io.warren.protocol.Topology;
+import io.warren.protocol.WireFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.amqp.AmqpException;
+import org.springframework.amqp.rabbit.connection.CorrelationData;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * Publishes task messages with publisher confirms and mandatory returns, without waiting:
+ * a confirm is handled when it arrives, and only an ack without a return moves a task to
+ * {@code QUEUED}. Anything else leaves it {@code PENDING} for the relay.
+ */
+@Component
+public class TaskPublisher implements SmartLifecycle {
+
+	private static final Logger log = LoggerFactory.getLogger(TaskPublisher.class);
+
+	private final RabbitTemplate template;
+
+	private final TaskQueues queues;
+
+	private final Topology topology;
+
+	private final WireFormat wire;
+
+	private final ConfirmRecorder confirms;
+
+	private final MeterRegistry meters;
+
+	private final ThreadPoolExecutor dispatch;
+
+	private volatile boolean running;
+
+	TaskPublisher(RabbitTemplate template, TaskQueues queues, Topology topology, WireFormat wire,
+			ConfirmRecorder confirms, MeterRegistry meters) {
+		this.template = template;
+		this.queues = queues;
+		this.topology = topology;
+		this.wire = wire;
+		this.confirms = confirms;
+		this.meters = meters;
+		// Bounded: when the broker is slow, the overflow stays PENDING and the relay takes it.
+		this.dispatch = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(10_000),
+				(runnable) -> {
+					Thread thread = new Thread(runnable, "warren-publish");
+					thread.setDaemon(true);
+					return thread;
+				}, new ThreadPoolExecutor.AbortPolicy());
+	}
+
+	/** Publishes soon, off the caller's thread; if that cannot be, the relay will. */
+	public void publishSoon(Task task) {
+		if (!this.running) {
+			return;
+		}
+		try {
+			this.dispatch.execute(() -> publish(task));
+		}
+		catch (RejectedExecutionException ex) {
+			log.debug("task {} left to the relay: publish backlog full", task.id());
+		}
+	}
+
+	/** Publishes now; returns false if the message could not be handed to the broker. */
+	public boolean publish(Task task) {
+		try {
+			this.queues.ensureDeclared(task.type());
+			TaskMessage message = new TaskMessage(task.id(), task.type(), task.attempt(), task.priority(),
+					this.wire.json().readTree(task.payload()), task.createdAt());
+			CorrelationData correlation = new CorrelationData(task.id() + "/" + task.attempt());
+			this.template.send(this.topology.tasksExchange(), task.type(), this.wire.taskMessage(message), correlation);
+			correlation.getFuture().whenComplete((confirm, ex) -> {
+				if (ex == null && confirm.ack() && correlation.getReturned() == null) {
+					this.confirms.confirmed(new TaskAttempt(task.id(), task.attempt()));
+				}
+				else {
+					unconfirmed(task, correlation, (ex != null) ? ex.getMessage() : confirm.reason());
+				}
+			});
+			return true;
+		}
+		catch (AmqpException ex) {
+			log.warn("task {} not published, the relay will retry: {}", task.id(), ex.getMessage());
+			this.meters.counter("warren.publish.failures", "reason", "send").increment();
+			return false;
+		}
+	}
+
+	private void unconfirmed(Task task, CorrelationData correlation, String reason) {
+		if (correlation.getReturned() != null) {
+			this.queues.forget(task.type());
+			log.warn("task {} returned by the broker ({}); its queue will be declared again",
+					task.id(), correlation.getReturned().getReplyText());
+			this.meters.counter("warren.publish.failures", "reason", "returned").increment();
+		}
+		else {
+			log.warn("task {} not confirmed by the broker ({}); the relay will publish it again", task.id(), reason);
+			this.meters.counter("warren.publish.failures", "reason", "nack").increment();
+		}
+	}
+
+	@Override
+	public void start() {
+		this.running = true;
+	}
+
+	@Override
+	public void stop() {
+		this.running = false;
+		this.dispatch.shutdown();
+		try {
+			this.dispatch.awaitTermination(5, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+}

@@ -1,0 +1,18 @@
+package io.warren.master.reply;
+
+/** What applying a reply or a dead letter did to its task. */
+enum Applied {
+
+	/** The task moved as the state machine allows. */
+	APPLIED,
+
+	/** The state machine refused the move (for example a started notice after the result); only counters changed. */
+	REFUSED,
+
+	/** The reply belongs to another attempt than the task's current one; nothing changed. */
+	STALE,
+
+	/** No task has the reply's id; the message is parked. */
+	UNKNOWN_TASK
+
+}

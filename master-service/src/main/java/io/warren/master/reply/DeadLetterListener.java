@@ -1,0 +1,122 @@
+package io.warren.master.reply;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import com.rabbitmq.client.Channel;
+import io.warren.protocol.ProtocolHeaders;
+import io.warren.protocol.TaskError;
+import io.warren.protocol.TaskMessage;
+import io.warren.protocol.WireFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageProperties;
+import org.springframework.amqp.rabbit.listener.api.ChannelAwareMessageListener;
+import org.springframework.stereotype.Component;
+
+/**
+ * Consumes the dead-letter queue: a task message that a worker could not decode, or that
+ * the broker dead-lettered (delivery limit), fails its task with the reason, so that no
+ * record stays {@code QUEUED} forever. A dead letter that names no known task is parked.
+ */
+@Component
+class DeadLetterListener implements ChannelAwareMessageListener {
+
+	private static final Logger log = LoggerFactory.getLogger(DeadLetterListener.class);
+
+	private final WireFormat wire;
+
+	private final ReplyApplier applier;
+
+	private final Parking parking;
+
+	private final TransientFailures failures;
+
+	DeadLetterListener(WireFormat wire, ReplyApplier applier, Parking parking, TransientFailures failures) {
+		this.wire = wire;
+		this.applier = applier;
+		this.parking = parking;
+		this.failures = failures;
+	}
+
+	@Override
+	public void onMessage(Message message, Channel channel) throws Exception {
+		long tag = message.getMessageProperties().getDeliveryTag();
+		try {
+			handle(message);
+			channel.basicAck(tag, false);
+			this.failures.succeeded();
+		}
+		catch (RuntimeException ex) {
+			// in MANUAL ack mode nothing else would ever settle this delivery
+			log.warn("dead letter {} not applied, handing it back to the broker: {}",
+					message.getMessageProperties().getMessageId(), ex.getMessage());
+			this.failures.failed();
+			channel.basicNack(tag, false, true);
+		}
+		finally {
+			MDC.remove("taskId");
+		}
+	}
+
+	private void handle(Message message) {
+		UUID taskId = taskId(message);
+		if (taskId == null) {
+			this.parking.park(message, "dead letter without a task id", "dead-letters");
+			return;
+		}
+		MDC.put("taskId", taskId.toString());
+		Applied applied = this.applier.deadLettered(taskId, attempt(message), error(message.getMessageProperties()));
+		if (applied == Applied.UNKNOWN_TASK) {
+			this.parking.park(message, "dead letter for unknown task " + taskId, "dead-letters");
+		}
+	}
+
+	private UUID taskId(Message message) {
+		String messageId = message.getMessageProperties().getMessageId();
+		if (messageId != null) {
+			try {
+				return UUID.fromString(messageId);
+			}
+			catch (IllegalArgumentException ex) {
+				// fall back to the body
+			}
+		}
+		try {
+			return this.wire.json().readValue(message.getBody(), TaskMessage.class).id();
+		}
+		catch (RuntimeException ex) {
+			return null;
+		}
+	}
+
+	private static Integer attempt(Message message) {
+		Object attempt = message.getMessageProperties().getHeaders().get(ProtocolHeaders.ATTEMPT);
+		return (attempt instanceof Number number) ? number.intValue() : null;
+	}
+
+	static TaskError error(MessageProperties properties) {
+		Object workerReason = properties.getHeaders().get(ProtocolHeaders.DEAD_REASON);
+		if (workerReason != null) {
+			return new TaskError(TaskError.MALFORMED, workerReason.toString(), false);
+		}
+		return new TaskError(TaskError.DEAD_LETTERED, "dead-lettered by the broker: " + brokerReason(properties), false);
+	}
+
+	private static String brokerReason(MessageProperties properties) {
+		Object first = properties.getHeaders().get("x-first-death-reason");
+		if (first != null) {
+			return first.toString();
+		}
+		List<Map<String, ?>> deaths = properties.getXDeathHeader();
+		if (deaths != null && !deaths.isEmpty() && deaths.get(0).get("reason") != null) {
+			return deaths.get(0).get("reason").toString();
+		}
+		return "unknown reason";
+	}
+
+}

@@ -1,0 +1,24 @@
+package io.warren.master.task;
+
+/** What can happen to a task; the state machine decides what each one does. */
+public enum TaskEvent {
+
+	/** The broker confirmed the task message (ack, not returned). */
+	CONFIRMED,
+
+	/** A worker's started notice for the current attempt. */
+	STARTED,
+
+	/** A worker's result with outcome SUCCEEDED for the current attempt. */
+	SUCCEEDED,
+
+	/** A worker's result with outcome FAILED for the current attempt. */
+	FAILED,
+
+	/** The task message of the current attempt reached the dead-letter queue. */
+	DEAD_LETTERED,
+
+	/** An operator started a new attempt of a finished task (replay, manual retry). */
+	NEW_ATTEMPT
+
+}

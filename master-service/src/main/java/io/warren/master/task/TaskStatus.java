@@ -1,0 +1,26 @@
+package io.warren.master.task;
+
+/** Where a task stands. */
+public enum TaskStatus {
+
+	/** Stored; the broker has not confirmed the task message yet. */
+	PENDING,
+
+	/** The broker confirmed the task message; no worker has reported it started. */
+	QUEUED,
+
+	/** A worker reported it started. */
+	RUNNING,
+
+	/** A worker reported that the handler returned. Terminal. */
+	SUCCEEDED,
+
+	/** The handler threw, or the task message was dead-lettered. Terminal. */
+	FAILED;
+
+	/** Whether only an operator action can move a task out of this status. */
+	public boolean isTerminal() {
+		return this == SUCCEEDED || this == FAILED;
+	}
+
+}

@@ -1,0 +1,55 @@
+package io.warren.worker.config;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Settings of a worker ({@code warren.worker.*}).
+ *
+ * @param id this worker's id in results and logs; empty means host name and process id
+ * @param concurrency handler threads per task type, unless the type says otherwise
+ * @param resultConfirmTimeout how long to wait for the broker to confirm a result before
+ * handing the task back for redelivery
+ * @param types per task type settings, keyed by type
+ * @param builtins the built-in handlers
+ */
+@ConfigurationProperties("warren.worker")
+public record WorkerProperties(@DefaultValue("") String id, @DefaultValue("4") int concurrency,
+		@DefaultValue("30s") Duration resultConfirmTimeout, Map<String, TypeSettings> types,
+		@DefaultValue Builtins builtins) {
+
+	public WorkerProperties {
+		types = (types != null) ? Map.copyOf(types) : Map.of();
+		if (concurrency < 1) {
+			throw new IllegalArgumentException("warren.worker.concurrency must be 1 or more");
+		}
+	}
+
+	/** The settings of one type, defaults filled in. */
+	public TypeSettings forType(String type) {
+		TypeSettings settings = this.types.get(type);
+		boolean enabled = settings == null || settings.enabled() == null || settings.enabled();
+		int threads = (settings != null && settings.concurrency() != null) ? settings.concurrency() : this.concurrency;
+		int prefetch = (settings != null && settings.prefetch() != null) ? settings.prefetch() : 1;
+		return new TypeSettings(enabled, threads, prefetch);
+	}
+
+	/**
+	 * @param enabled whether this worker serves the type (default true when it has a handler)
+	 * @param concurrency handler threads, each with its own channel and consumer
+	 * @param prefetch unacknowledged deliveries per thread; the default 1 makes the
+	 * worker hold at most {@code concurrency} deliveries of the type (fair dispatch)
+	 */
+	public record TypeSettings(Boolean enabled, Integer concurrency, Integer prefetch) {
+	}
+
+	/**
+	 * @param enabled whether the {@code echo}, {@code sleep} and {@code fail} handlers exist
+	 */
+	public record Builtins(@DefaultValue("true") boolean enabled) {
+	}
+
+}

@@ -1,0 +1,153 @@
+package io.warren.worker.execution;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.UUID;
+
+import com.rabbitmq.client.Channel;
+import io.warren.protocol.MalformedMessageException;
+import io.warren.protocol.Outcome;
+import io.warren.protocol.StartedNotice;
+import io.warren.protocol.TaskError;
+import io.warren.protocol.TaskMessage;
+import io.warren.protocol.TaskResult;
+import io.warren.protocol.WireFormat;
+import io.warren.worker.handler.HandlerMethod;
+import io.warren.worker.handler.InvalidPayloadException;
+import io.warren.worker.handler.NonRetryableTaskException;
+import io.warren.worker.handler.TaskContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import tools.jackson.databind.JsonNode;
+
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.rabbit.listener.api.ChannelAwareMessageListener;
+
+/**
+ * Runs one task type's deliveries, in the order the protocol sets: started notice, handler,
+ * confirmed result, ack. A crash anywhere before the ack leaves the delivery unacked, so the
+ * broker redelivers it and the master counts the duplicate. A message that cannot be decoded
+ * is copied to the dead-letter exchange with the reason, then acked.
+ */
+public class TaskListener implements ChannelAwareMessageListener {
+
+	private static final Logger log = LoggerFactory.getLogger(TaskListener.class);
+
+	private final HandlerMethod handler;
+
+	private final WireFormat wire;
+
+	private final ReplyPublisher replies;
+
+	private final String workerId;
+
+	private final Clock clock;
+
+	private final ExecutionMetrics metrics;
+
+	public TaskListener(HandlerMethod handler, WireFormat wire, ReplyPublisher replies, String workerId, Clock clock,
+			ExecutionMetrics metrics) {
+		this.handler = handler;
+		this.wire = wire;
+		this.replies = replies;
+		this.workerId = workerId;
+		this.clock = clock;
+		this.metrics = metrics;
+	}
+
+	@Override
+	public void onMessage(Message message, Channel channel) throws Exception {
+		long tag = message.getMessageProperties().getDeliveryTag();
+		boolean redelivered = Boolean.TRUE.equals(message.getMessageProperties().getRedelivered());
+		TaskMessage task;
+		try {
+			task = this.wire.readTask(message);
+			if (!task.type().equals(this.handler.type())) {
+				throw new MalformedMessageException(
+						"type " + task.type() + " delivered on the queue of " + this.handler.type());
+			}
+		}
+		catch (MalformedMessageException ex) {
+			deadLetter(message, channel, tag, ex.getMessage());
+			return;
+		}
+		MDC.put("taskId", task.id().toString());
+		try {
+			run(task, redelivered, channel, tag);
+		}
+		finally {
+			MDC.remove("taskId");
+		}
+	}
+
+	private void run(TaskMessage task, boolean redelivered, Channel channel, long tag) throws IOException {
+		UUID deliveryId = UUID.randomUUID();
+		Instant started = this.clock.instant();
+		log.debug("task {} attempt {} delivery {} started (redelivered: {})", task.id(), task.attempt(), deliveryId,
+				redelivered);
+		this.replies.started(new StartedNotice(task.id(), task.type(), task.attempt(), deliveryId, this.workerId,
+				redelivered, started));
+		TaskContext context = new TaskContext(task.id(), task.type(), task.attempt(), deliveryId, redelivered,
+				task.priority(), task.createdAt(), this.workerId);
+		TaskResult result = execute(task, context, started);
+		this.metrics.executed(task.type(), result.outcome(), result.durationMs());
+		try {
+			this.replies.result(result);
+		}
+		catch (RuntimeException ex) {
+			log.warn("task {} result not confirmed, handing the task back for redelivery: {}", task.id(),
+					ex.getMessage());
+			channel.basicNack(tag, false, true);
+			return;
+		}
+		channel.basicAck(tag, false);
+		log.debug("task {} {} and acked", task.id(), result.outcome());
+	}
+
+	private TaskResult execute(TaskMessage task, TaskContext context, Instant started) {
+		this.metrics.inFlight(task.type(), 1);
+		try {
+			JsonNode value = this.handler.invoke(task.payload(), context);
+			return new TaskResult(task.id(), task.type(), task.attempt(), context.deliveryId(), this.workerId,
+					context.redelivered(), Outcome.SUCCEEDED, value, null, started, this.clock.instant());
+		}
+		catch (Exception | StackOverflowError | LinkageError | AssertionError ex) {
+			boolean retryable = !(ex instanceof NonRetryableTaskException);
+			if (retryable) {
+				log.info("task {} handler failed", task.id(), ex);
+			}
+			else {
+				log.debug("task {} handler failed: {}", task.id(), ex.getMessage());
+			}
+			String message = (ex.getMessage() != null) ? ex.getMessage() : ex.getClass().getSimpleName();
+			return new TaskResult(task.id(), task.type(), task.attempt(), context.deliveryId(), this.workerId,
+					context.redelivered(), Outcome.FAILED, null,
+					new TaskError(errorCode(ex), message, retryable), started, this.clock.instant());
+		}
+		finally {
+			this.metrics.inFlight(task.type(), -1);
+		}
+	}
+
+	private static String errorCode(Throwable ex) {
+		return (ex instanceof InvalidPayloadException) ? TaskError.INVALID_PAYLOAD : TaskError.HANDLER_ERROR;
+	}
+
+	private void deadLetter(Message message, Channel channel, long tag, String reason) throws IOException {
+		log.warn("dead-lettering a malformed message on the queue of {} (message_id {}): {}", this.handler.type(),
+				message.getMessageProperties().getMessageId(), reason);
+		try {
+			this.replies.deadLetter(message, this.handler.type(), "malformed: " + reason);
+		}
+		catch (RuntimeException ex) {
+			log.warn("dead letter not confirmed, handing the message back: {}", ex.getMessage());
+			channel.basicNack(tag, false, true);
+			return;
+		}
+		this.metrics.malformed(this.handler.type());
+		channel.basicAck(tag, false);
+	}
+
+}

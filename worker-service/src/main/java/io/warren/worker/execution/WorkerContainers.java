@@ -1,0 +1,141 @@
+package io.warren.worker.execution;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.warren.protocol.Topology;
+import io.warren.protocol.WireFormat;
+import io.warren.worker.config.WorkerProperties;
+import io.warren.worker.handler.HandlerMethod;
+import io.warren.worker.handler.HandlerRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.amqp.AmqpException;
+import org.springframework.amqp.core.AcknowledgeMode;
+import org.springframework.amqp.core.AmqpAdmin;
+import org.springframework.amqp.core.Binding;
+import org.springframework.amqp.core.Declarable;
+import org.springframework.amqp.core.Queue;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * One listener container per task type this worker serves: {@code concurrency} consumers,
+ * each on its own channel with {@code prefetch} unacked deliveries, manual acks. The served
+ * types' queues are declared on every new connection, so a worker may start before any task
+ * of its types was submitted.
+ */
+public class WorkerContainers implements SmartLifecycle {
+
+	private static final Logger log = LoggerFactory.getLogger(WorkerContainers.class);
+
+	private final CachingConnectionFactory connectionFactory;
+
+	private final AmqpAdmin admin;
+
+	private final HandlerRegistry handlers;
+
+	private final WorkerProperties properties;
+
+	private final Topology topology;
+
+	private final WireFormat wire;
+
+	private final ReplyPublisher replies;
+
+	private final String workerId;
+
+	private final ExecutionMetrics metrics;
+
+	private final List<SimpleMessageListenerContainer> containers = new ArrayList<>();
+
+	private final List<String> served = new ArrayList<>();
+
+	private volatile boolean running;
+
+	public WorkerContainers(CachingConnectionFactory connectionFactory, AmqpAdmin admin, HandlerRegistry handlers,
+			WorkerProperties properties, Topology topology, WireFormat wire, ReplyPublisher replies, String workerId,
+			ExecutionMetrics metrics) {
+		this.connectionFactory = connectionFactory;
+		this.admin = admin;
+		this.handlers = handlers;
+		this.properties = properties;
+		this.topology = topology;
+		this.wire = wire;
+		this.replies = replies;
+		this.workerId = workerId;
+		this.metrics = metrics;
+	}
+
+	/** The task types this worker consumes. */
+	public List<String> servedTypes() {
+		return List.copyOf(this.served);
+	}
+
+	@Override
+	public void start() {
+		for (String type : this.handlers.types()) {
+			if (this.properties.forType(type).enabled()) {
+				this.served.add(type);
+			}
+		}
+		this.connectionFactory.addConnectionListener((connection) -> declareServedQueues());
+		try {
+			declareServedQueues();
+		}
+		catch (AmqpException ex) {
+			log.warn("broker unreachable at start-up; queues will be declared on connection: {}", ex.getMessage());
+		}
+		for (String type : this.served) {
+			this.containers.add(startContainer(this.handlers.find(type).orElseThrow()));
+		}
+		log.info("worker {} serving task types {}", this.workerId, this.served);
+		this.running = true;
+	}
+
+	private SimpleMessageListenerContainer startContainer(HandlerMethod handler) {
+		WorkerProperties.TypeSettings settings = this.properties.forType(handler.type());
+		SimpleMessageListenerContainer container = new SimpleMessageListenerContainer(this.connectionFactory);
+		container.setQueueNames(this.topology.taskQueue(handler.type()));
+		container.setMessageListener(
+				new TaskListener(handler, this.wire, this.replies, this.workerId, Clock.systemUTC(), this.metrics));
+		container.setAcknowledgeMode(AcknowledgeMode.MANUAL);
+		container.setConcurrentConsumers(settings.concurrency());
+		container.setPrefetchCount(settings.prefetch());
+		container.setMissingQueuesFatal(false);
+		container.setDefaultRequeueRejected(false);
+		container.setBeanName("warren-" + handler.type());
+		container.afterPropertiesSet();
+		container.start();
+		return container;
+	}
+
+	private void declareServedQueues() {
+		for (String type : this.served) {
+			for (Declarable declarable : this.topology.forTaskType(type).getDeclarables()) {
+				if (declarable instanceof Queue queue) {
+					this.admin.declareQueue(queue);
+				}
+				else if (declarable instanceof Binding binding) {
+					this.admin.declareBinding(binding);
+				}
+			}
+		}
+	}
+
+	@Override
+	public void stop() {
+		this.containers.forEach(SimpleMessageListenerContainer::stop);
+		this.containers.clear();
+		this.running = false;
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+}

@@ -1,0 +1,50 @@
+package io.warren.worker.handler;
+
+import java.util.Map;
+
+import tools.jackson.databind.JsonNode;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.stereotype.Component;
+
+/**
+ * Handlers every worker has unless {@code warren.worker.builtins.enabled=false}: for trying
+ * Warren out, for tests and for benchmarks.
+ */
+@Component
+@ConditionalOnBooleanProperty(name = "warren.worker.builtins.enabled", matchIfMissing = true)
+class BuiltInHandlers {
+
+	/** The most a {@code sleep} task may ask for: an hour. */
+	static final long MAX_SLEEP_MS = 3_600_000;
+
+	@TaskHandler("echo")
+	JsonNode echo(JsonNode payload) {
+		return payload;
+	}
+
+	@TaskHandler("sleep")
+	Map<String, Long> sleep(SleepRequest request) throws InterruptedException {
+		if (request.ms() < 0 || request.ms() > MAX_SLEEP_MS) {
+			throw new NonRetryableTaskException("ms must be between 0 and " + MAX_SLEEP_MS);
+		}
+		// the point of this handler is to take time, as a slow real task would
+		Thread.sleep(request.ms());
+		return Map.of("sleptMs", request.ms());
+	}
+
+	@TaskHandler("fail")
+	Object fail(FailRequest request) {
+		String message = (request != null && request.message() != null) ? request.message() : "failed on purpose";
+		throw new NonRetryableTaskException(message);
+	}
+
+	/** {@code {"ms": 250}} */
+	record SleepRequest(long ms) {
+	}
+
+	/** {@code {"message": "..."}} */
+	record FailRequest(String message) {
+	}
+
+}
