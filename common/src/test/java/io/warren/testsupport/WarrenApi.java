@@ -1,0 +1,86 @@
+package io.warren.testsupport;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** A small client of the master's REST API, for tests that drive Warren over HTTP. */
+public final class WarrenApi {
+
+	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+	private final JsonMapper json = JsonMapper.builder().build();
+
+	private final String base;
+
+	public WarrenApi(int port) {
+		this.base = "http://localhost:" + port;
+	}
+
+	/** An HTTP answer: status, a header and the JSON body. */
+	public record Answer(int status, String location, String contentType, JsonNode body) {
+	}
+
+	/** Submits a task and returns the answer. */
+	public Answer submit(String type, String payloadJson) {
+		return post("{\"type\":\"" + type + "\",\"payload\":" + payloadJson + "}");
+	}
+
+	/** Submits a task that must be accepted, and returns its id. */
+	public String accepted(String type, String payloadJson) {
+		Answer answer = submit(type, payloadJson);
+		if (answer.status() != 202) {
+			throw new AssertionError("expected 202 but got " + answer.status() + ": " + answer.body());
+		}
+		return answer.body().get("id").asString();
+	}
+
+	/** POSTs a raw body to /api/v1/tasks. */
+	public Answer post(String body) {
+		return send(HttpRequest.newBuilder(URI.create(this.base + "/api/v1/tasks"))
+			.header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString(body)));
+	}
+
+	/** The task view, or null if the task is unknown. */
+	public JsonNode task(String id) {
+		Answer answer = get("/api/v1/tasks/" + id);
+		return (answer.status() == 200) ? answer.body() : null;
+	}
+
+	/** The status of a task, or null if unknown. */
+	public String status(String id) {
+		JsonNode task = task(id);
+		return (task != null) ? task.get("status").asString() : null;
+	}
+
+	/** GETs a path of the master. */
+	public Answer get(String path) {
+		return send(HttpRequest.newBuilder(URI.create(this.base + path)).GET());
+	}
+
+	private Answer send(HttpRequest.Builder request) {
+		try {
+			HttpResponse<String> response = this.http.send(request.timeout(Duration.ofSeconds(30)).build(),
+					HttpResponse.BodyHandlers.ofString());
+			String body = response.body();
+			JsonNode json = (body == null || body.isEmpty()) ? null : this.json.readTree(body);
+			return new Answer(response.statusCode(), response.headers().firstValue("Location").orElse(null),
+					response.headers().firstValue("Content-Type").orElse(null), json);
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("request to the master failed", ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+}

@@ -1,0 +1,37 @@
+package io.warren.master.it;
+
+import java.nio.file.Path;
+import java.util.UUID;
+
+import io.warren.testsupport.TestBroker;
+import org.junit.jupiter.api.AfterAll;
+
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/** The master on its embedded default store, an H2 file database, configured as shipped. */
+class H2MasterIntegrationTests extends MasterIntegrationTests {
+
+	static final String PREFIX = TestBroker.newPrefix();
+
+	@DynamicPropertySource
+	static void properties(DynamicPropertyRegistry registry) {
+		Path file = Path.of("target", "it-h2", UUID.randomUUID().toString(), "warren").toAbsolutePath();
+		registry.add("spring.datasource.url", () -> "jdbc:h2:file:" + file + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000");
+		for (String property : springProperties(PREFIX)) {
+			String[] pair = property.split("=", 2);
+			registry.add(pair[0], () -> pair[1]);
+		}
+	}
+
+	@Override
+	String prefix() {
+		return PREFIX;
+	}
+
+	@AfterAll
+	static void cleanUp() {
+		deleteBrokerObjects(PREFIX);
+	}
+
+}

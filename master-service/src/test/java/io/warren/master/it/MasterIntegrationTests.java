@@ -1,0 +1,356 @@
+package io.warren.master.it;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.warren.protocol.Outcome;
+import io.warren.protocol.ProtocolHeaders;
+import io.warren.protocol.StartedNotice;
+import io.warren.protocol.TaskError;
+import io.warren.protocol.TaskMessage;
+import io.warren.protocol.TaskResult;
+import io.warren.protocol.Topology;
+import io.warren.protocol.TopologyProperties;
+import io.warren.protocol.WireFormat;
+import io.warren.testsupport.TestBroker;
+import io.warren.testsupport.WarrenApi;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageDeliveryMode;
+import org.springframework.amqp.core.MessageProperties;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The master against a real broker and a real database; the test plays the worker with
+ * plain AMQP so that every order of events can be produced on purpose. Subclasses choose
+ * the database.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+abstract class MasterIntegrationTests {
+
+	static final int DELIVERY_LIMIT = 2;
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	MeterRegistry meters;
+
+	WarrenApi api;
+
+	WireFormat wire = new WireFormat("test-worker");
+
+	CachingConnectionFactory broker;
+
+	RabbitTemplate worker;
+
+	Topology topology;
+
+	private static final List<String> usedTypes = new ArrayList<>();
+
+	static List<String> springProperties(String prefix) {
+		List<String> properties = new ArrayList<>(TestBroker.springProperties());
+		properties.add("warren.topology.prefix=" + prefix);
+		properties.add("warren.topology.delivery-limit=" + DELIVERY_LIMIT);
+		properties.add("warren.topology.queue-types.it-classic=classic");
+		properties.add("warren.master.relay.interval=200ms");
+		properties.add("warren.master.relay.confirm-timeout=2s");
+		return properties;
+	}
+
+	abstract String prefix();
+
+	@BeforeEach
+	void connect() {
+		this.api = new WarrenApi(this.port);
+		this.broker = TestBroker.connectionFactory();
+		this.broker.setPublisherConfirmType(CachingConnectionFactory.ConfirmType.CORRELATED);
+		this.worker = new RabbitTemplate(this.broker);
+		this.topology = new Topology(TopologyProperties.withPrefix(prefix()));
+	}
+
+	@AfterEach
+	void disconnect() {
+		this.broker.destroy();
+	}
+
+	static void deleteBrokerObjects(String prefix) {
+		Topology topology = new Topology(TopologyProperties.withPrefix(prefix));
+		List<String> queues = new ArrayList<>(List.of(topology.replyQueue(), topology.deadLetterQueue(),
+				topology.parkedQueue()));
+		usedTypes.forEach((type) -> queues.add(topology.taskQueue(type)));
+		TestBroker.delete(queues,
+				List.of(topology.tasksExchange(), topology.resultsExchange(), topology.deadLetterExchange()));
+	}
+
+	@AfterAll
+	static void forgetTypes() {
+		usedTypes.clear();
+	}
+
+	@Test
+	void submittedTaskIsQueuedOnceTheBrokerConfirmsAndWaitsInItsTypesQueue() {
+		String type = type("it-wait");
+		WarrenApi.Answer answer = this.api.submit(type, "{\"n\":1}");
+
+		assertThat(answer.status()).isEqualTo(202);
+		assertThat(answer.location()).isEqualTo("/api/v1/tasks/" + answer.body().get("id").asString());
+		String id = answer.body().get("id").asString();
+		await().until(() -> "QUEUED".equals(this.api.status(id)));
+
+		Message message = take(type);
+		MessageProperties properties = message.getMessageProperties();
+		assertThat(properties.getMessageId()).isEqualTo(id);
+		assertThat(properties.getReceivedDeliveryMode()).isEqualTo(MessageDeliveryMode.PERSISTENT);
+		assertThat(properties.getContentType()).isEqualTo("application/json");
+		assertThat(properties.getType()).isEqualTo(type);
+		assertThat(properties.<Integer>getHeader(ProtocolHeaders.ATTEMPT)).isEqualTo(1);
+		assertThat(properties.<Integer>getHeader(ProtocolHeaders.PROTOCOL)).isEqualTo(1);
+		TaskMessage task = this.wire.readTask(message);
+		assertThat(task.payload().get("n").asInt()).isEqualTo(1);
+	}
+
+	@Test
+	void resultBeforeItsStartedNoticeEndsTheTaskAndTheLateNoticeIsIgnored() {
+		String type = type("it-order");
+		String id = this.api.accepted(type, "{\"x\":true}");
+		TaskMessage task = this.wire.readTask(take(type));
+		UUID delivery = UUID.randomUUID();
+
+		sendResult(task, delivery, Outcome.SUCCEEDED, "{\"done\":1}");
+		await().until(() -> "SUCCEEDED".equals(this.api.status(id)));
+		sendStarted(task, delivery);
+		sendResult(task, delivery, Outcome.SUCCEEDED, "{\"done\":1}");
+		String later = this.api.accepted(type, "1");
+		sendResult(this.wire.readTask(take(type)), UUID.randomUUID(), Outcome.SUCCEEDED, "2");
+		await().until(() -> "SUCCEEDED".equals(this.api.status(later)));
+
+		JsonNode view = this.api.task(id);
+		assertThat(view.get("status").asString()).isEqualTo("SUCCEEDED");
+		assertThat(view.get("result").get("done").asInt()).isEqualTo(1);
+		assertThat(view.get("deliveries").asInt()).isEqualTo(1);
+		assertThat(view.get("duplicates").asInt()).isZero();
+		assertThat(view.get("workerId").asString()).isEqualTo("test-worker");
+		assertThat(view.get("finishedAt").isNull()).isFalse();
+	}
+
+	@Test
+	void secondDeliveryOfAnAttemptIsCountedAsADuplicate() {
+		String type = type("it-dup");
+		String id = this.api.accepted(type, "null");
+		TaskMessage task = this.wire.readTask(take(type));
+		double before = duplicates(type);
+		UUID first = UUID.randomUUID();
+		UUID second = UUID.randomUUID();
+
+		sendStarted(task, first);
+		await().until(() -> "RUNNING".equals(this.api.status(id)));
+		sendStarted(task, second);
+		sendResult(task, second, Outcome.SUCCEEDED, "\"second\"");
+		sendResult(task, first, Outcome.SUCCEEDED, "\"first\"");
+
+		await().until(() -> this.api.task(id).get("duplicates").asInt() == 1
+				&& "SUCCEEDED".equals(this.api.status(id)));
+		await().until(() -> duplicates(type) == before + 1);
+		JsonNode view = this.api.task(id);
+		assertThat(view.get("deliveries").asInt()).isEqualTo(2);
+		assertThat(view.get("result").asString()).isEqualTo("second");
+	}
+
+	@Test
+	void replyForAnotherAttemptIsStaleAndChangesNothing() {
+		String type = type("it-stale");
+		String id = this.api.accepted(type, "1");
+		TaskMessage task = this.wire.readTask(take(type));
+		TaskMessage otherAttempt = new TaskMessage(task.id(), type, 2, 0, task.payload(), task.createdAt());
+		double before = stale();
+
+		sendResult(otherAttempt, UUID.randomUUID(), Outcome.FAILED, null);
+		await().until(() -> stale() == before + 1);
+
+		JsonNode view = this.api.task(id);
+		assertThat(view.get("status").asString()).isEqualTo("QUEUED");
+		assertThat(view.get("deliveries").asInt()).isZero();
+	}
+
+	@Test
+	void failedResultRecordsTheError() {
+		String type = type("it-fail");
+		String id = this.api.accepted(type, "{}");
+		TaskMessage task = this.wire.readTask(take(type));
+
+		sendResult(task, UUID.randomUUID(), Outcome.FAILED, null);
+
+		await().until(() -> "FAILED".equals(this.api.status(id)));
+		JsonNode error = this.api.task(id).get("error");
+		assertThat(error.get("code").asString()).isEqualTo(TaskError.HANDLER_ERROR);
+		assertThat(error.get("message").asString()).isEqualTo("it broke");
+	}
+
+	@Test
+	void replyForAnUnknownTaskAndAMalformedReplyAreParkedWhileTheConsumerGoesOn() {
+		String type = type("it-park");
+		UUID unknown = UUID.randomUUID();
+		TaskMessage ghost = new TaskMessage(unknown, type, 1, 0, null, Instant.now());
+		sendResult(ghost, UUID.randomUUID(), Outcome.SUCCEEDED, "1");
+		MessageProperties garbageProperties = new MessageProperties();
+		garbageProperties.setHeader(ProtocolHeaders.PROTOCOL, 1);
+		garbageProperties.setType(ProtocolHeaders.RESULT_TYPE);
+		this.worker.send(this.topology.resultsExchange(), Topology.resultRoutingKey(type),
+				new Message("{not json".getBytes(StandardCharsets.UTF_8), garbageProperties));
+
+		List<Message> parked = new ArrayList<>();
+		await().until(() -> {
+			Message message = this.worker.receive(this.topology.parkedQueue());
+			if (message != null) {
+				parked.add(message);
+			}
+			return parked.size() == 2;
+		});
+		assertThat(parked).extracting((m) -> m.getMessageProperties().<String>getHeader(ProtocolHeaders.PARK_REASON))
+			.anySatisfy((reason) -> assertThat(reason).isEqualTo("no task with id " + unknown))
+			.anySatisfy((reason) -> assertThat(reason).startsWith("malformed reply"));
+
+		String id = this.api.accepted(type, "1");
+		sendResult(this.wire.readTask(take(type)), UUID.randomUUID(), Outcome.SUCCEEDED, "1");
+		await().until(() -> "SUCCEEDED".equals(this.api.status(id)));
+	}
+
+	@Test
+	void taskMessageAWorkerDeadLetteredAsMalformedFailsItsTask() {
+		String type = type("it-malformed");
+		String id = this.api.accepted(type, "1");
+		Message message = take(type);
+		message.getMessageProperties().setHeader(ProtocolHeaders.DEAD_REASON, "malformed: bad body");
+
+		this.worker.send(this.topology.deadLetterExchange(), type, message);
+
+		await().until(() -> "FAILED".equals(this.api.status(id)));
+		JsonNode error = this.api.task(id).get("error");
+		assertThat(error.get("code").asString()).isEqualTo(TaskError.MALFORMED);
+		assertThat(error.get("message").asString()).isEqualTo("malformed: bad body");
+	}
+
+	@Test
+	void taskMessagePastTheBrokersDeliveryLimitFailsItsTask() throws Exception {
+		String type = type("it-limit");
+		String id = this.api.accepted(type, "1");
+		await().until(() -> "QUEUED".equals(this.api.status(id)));
+
+		// a consumer that keeps handing the message back, as a crashing worker would
+		await().until(() -> {
+			this.worker.execute((channel) -> {
+				var response = channel.basicGet(this.topology.taskQueue(type), false);
+				if (response != null) {
+					channel.basicNack(response.getEnvelope().getDeliveryTag(), false, true);
+				}
+				return null;
+			});
+			return "FAILED".equals(this.api.status(id));
+		});
+
+		JsonNode error = this.api.task(id).get("error");
+		assertThat(error.get("code").asString()).isEqualTo(TaskError.DEAD_LETTERED);
+		assertThat(error.get("message").asString()).contains("delivery_limit");
+	}
+
+	@Test
+	void classicQueueDeliversHigherPrioritiesFirst() {
+		String type = type("it-classic");
+		String low = this.api.accepted(type, "\"low\"");
+		await().until(() -> "QUEUED".equals(this.api.status(low)));
+		WarrenApi.Answer high = this.api.post("{\"type\":\"" + type + "\",\"payload\":\"high\",\"priority\":9}");
+		String highId = high.body().get("id").asString();
+		await().until(() -> "QUEUED".equals(this.api.status(highId)));
+
+		assertThat(this.wire.readTask(take(type)).id().toString()).isEqualTo(highId);
+		assertThat(this.wire.readTask(take(type)).id().toString()).isEqualTo(low);
+	}
+
+	@Test
+	void listPagesNewestFirstWithACursor() {
+		String type = type("it-list");
+		List<String> ids = new ArrayList<>();
+		for (int i = 0; i < 5; i++) {
+			ids.add(this.api.accepted(type, String.valueOf(i)));
+		}
+
+		JsonNode first = this.api.get("/api/v1/tasks?type=" + type + "&limit=2").body();
+		JsonNode second = this.api.get("/api/v1/tasks?type=" + type + "&limit=2&after=" + first.get("next").asString())
+			.body();
+		JsonNode third = this.api.get("/api/v1/tasks?type=" + type + "&limit=2&after=" + second.get("next").asString())
+			.body();
+
+		List<String> listed = new ArrayList<>();
+		for (JsonNode page : List.of(first, second, third)) {
+			page.get("items").forEach((item) -> listed.add(item.get("id").asString()));
+		}
+		assertThat(listed).containsExactly(ids.get(4), ids.get(3), ids.get(2), ids.get(1), ids.get(0));
+		assertThat(third.get("next").isNull()).isTrue();
+		assertThat(first.get("items").get(0).has("payload")).isFalse();
+	}
+
+	@Test
+	void typeThatIsNotAValidNameIsRefusedWithAProblem() {
+		WarrenApi.Answer answer = this.api.submit("Not/Valid", "1");
+
+		assertThat(answer.status()).isEqualTo(400);
+		assertThat(answer.contentType()).startsWith("application/problem+json");
+		assertThat(answer.body().get("field").asString()).isEqualTo("type");
+	}
+
+	String type(String base) {
+		// each test class has its own prefix, so type names need not differ between classes
+		usedTypes.add(base);
+		return base;
+	}
+
+	Message take(String type) {
+		Message message = this.worker.receive(this.topology.taskQueue(type), Duration.ofSeconds(10).toMillis());
+		assertThat(message).as("a task message on the queue of " + type).isNotNull();
+		return message;
+	}
+
+	void sendStarted(TaskMessage task, UUID delivery) {
+		this.worker.send(this.topology.resultsExchange(), Topology.startedRoutingKey(task.type()),
+				this.wire.startedMessage(
+						new StartedNotice(task.id(), task.type(), task.attempt(), delivery, "test-worker", false,
+								Instant.now())));
+	}
+
+	void sendResult(TaskMessage task, UUID delivery, Outcome outcome, String resultJson) {
+		JsonNode result = (resultJson != null) ? this.wire.json().readTree(resultJson) : null;
+		TaskError error = (outcome == Outcome.FAILED) ? new TaskError(TaskError.HANDLER_ERROR, "it broke", true) : null;
+		this.worker.send(this.topology.resultsExchange(), Topology.resultRoutingKey(task.type()),
+				this.wire.resultMessage(new TaskResult(task.id(), task.type(), task.attempt(), delivery, "test-worker",
+						false, outcome, result, error, Instant.now(), Instant.now())));
+	}
+
+	double duplicates(String type) {
+		var counter = this.meters.find("warren.tasks.duplicates").tag("type", type).counter();
+		return (counter != null) ? counter.count() : 0;
+	}
+
+	double stale() {
+		var counter = this.meters.find("warren.replies.stale").tag("kind", "result").counter();
+		return (counter != null) ? counter.count() : 0;
+	}
+
+}

@@ -1,0 +1,40 @@
+package io.warren.master.it;
+
+import io.warren.testsupport.TestBroker;
+import io.warren.testsupport.TestPostgres;
+import org.junit.jupiter.api.AfterAll;
+
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/** The master on PostgreSQL, its production store; fails when PostgreSQL is unreachable. */
+class PostgresMasterIntegrationTests extends MasterIntegrationTests {
+
+	static final String PREFIX = TestBroker.newPrefix();
+
+	static final String SCHEMA = TestPostgres.createSchema();
+
+	@DynamicPropertySource
+	static void properties(DynamicPropertyRegistry registry) {
+		for (String property : TestPostgres.springProperties(SCHEMA)) {
+			String[] pair = property.split("=", 2);
+			registry.add(pair[0], () -> pair[1]);
+		}
+		for (String property : springProperties(PREFIX)) {
+			String[] pair = property.split("=", 2);
+			registry.add(pair[0], () -> pair[1]);
+		}
+	}
+
+	@Override
+	String prefix() {
+		return PREFIX;
+	}
+
+	@AfterAll
+	static void cleanUp() {
+		deleteBrokerObjects(PREFIX);
+		TestPostgres.dropSchema(SCHEMA);
+	}
+
+}

@@ -1,0 +1,67 @@
+package io.warren.master.task;
+
+import java.util.EnumSet;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TaskStateMachineTests {
+
+	@ParameterizedTest(name = "{0} + {1} -> {2}")
+	@CsvSource({ "PENDING, CONFIRMED, QUEUED", "PENDING, STARTED, RUNNING", "PENDING, SUCCEEDED, SUCCEEDED",
+			"PENDING, FAILED, FAILED", "PENDING, DEAD_LETTERED, FAILED", "QUEUED, STARTED, RUNNING",
+			"QUEUED, SUCCEEDED, SUCCEEDED", "QUEUED, FAILED, FAILED", "QUEUED, DEAD_LETTERED, FAILED",
+			"RUNNING, STARTED, RUNNING", "RUNNING, SUCCEEDED, SUCCEEDED", "RUNNING, FAILED, FAILED",
+			"RUNNING, DEAD_LETTERED, FAILED", "SUCCEEDED, NEW_ATTEMPT, PENDING", "FAILED, NEW_ATTEMPT, PENDING" })
+	void allowedMoves(TaskStatus from, TaskEvent event, TaskStatus to) {
+		assertThat(TaskStateMachine.next(from, event)).contains(to);
+	}
+
+	@ParameterizedTest(name = "{0} + {1} is refused")
+	@CsvSource({ "QUEUED, CONFIRMED", "RUNNING, CONFIRMED", "PENDING, NEW_ATTEMPT", "QUEUED, NEW_ATTEMPT",
+			"RUNNING, NEW_ATTEMPT" })
+	void refusedMovesOfActiveTasks(TaskStatus from, TaskEvent event) {
+		assertThat(TaskStateMachine.next(from, event)).isEmpty();
+	}
+
+	@ParameterizedTest(name = "a {0} task moves only on NEW_ATTEMPT")
+	@EnumSource(value = TaskStatus.class, names = { "SUCCEEDED", "FAILED" })
+	void terminalTasksMoveOnlyThroughANewAttempt(TaskStatus terminal) {
+		for (TaskEvent event : EnumSet.complementOf(EnumSet.of(TaskEvent.NEW_ATTEMPT))) {
+			assertThat(TaskStateMachine.next(terminal, event)).as("%s + %s", terminal, event).isEmpty();
+		}
+	}
+
+	@Test
+	void startedNoticeAfterTheResultIsIgnored() {
+		TaskStatus finished = TaskStateMachine.next(TaskStatus.QUEUED, TaskEvent.SUCCEEDED).orElseThrow();
+
+		assertThat(TaskStateMachine.next(finished, TaskEvent.STARTED)).isEmpty();
+	}
+
+	@Test
+	void confirmIsAppliedOnlyToPendingTasks() {
+		assertThat(TaskStateMachine.sourcesOf(TaskEvent.CONFIRMED)).containsExactly(TaskStatus.PENDING);
+		assertThat(TaskStateMachine.sourcesOf(TaskEvent.STARTED)).containsExactlyInAnyOrder(TaskStatus.PENDING,
+				TaskStatus.QUEUED, TaskStatus.RUNNING);
+	}
+
+	@Test
+	void everyStatusAndEventPairHasADecision() {
+		int allowed = 0;
+		for (TaskStatus status : TaskStatus.values()) {
+			for (TaskEvent event : TaskEvent.values()) {
+				if (TaskStateMachine.next(status, event).isPresent()) {
+					allowed++;
+				}
+			}
+		}
+		// the 15 moves listed in allowedMoves, and no others
+		assertThat(allowed).isEqualTo(15);
+	}
+
+}
