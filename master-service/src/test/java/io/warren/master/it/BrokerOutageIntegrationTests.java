@@ -1,0 +1,131 @@
+package io.warren.master.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.warren.protocol.Outcome;
+import io.warren.protocol.TaskMessage;
+import io.warren.protocol.TaskResult;
+import io.warren.protocol.Topology;
+import io.warren.protocol.TopologyProperties;
+import io.warren.protocol.WireFormat;
+import io.warren.testsupport.TcpProxy;
+import io.warren.testsupport.TestBroker;
+import io.warren.testsupport.WarrenApi;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The master reaches the broker through a proxy that the test cuts: a task submitted while
+ * the broker is unreachable still gets its 202, stays {@code PENDING}, and is published,
+ * run and recorded once the broker is back.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class BrokerOutageIntegrationTests {
+
+	static final String PREFIX = TestBroker.newPrefix();
+
+	static final TcpProxy proxy = startProxy();
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	MeterRegistry meters;
+
+	@DynamicPropertySource
+	static void properties(DynamicPropertyRegistry registry) {
+		TestBroker.springProperties().forEach((property) -> {
+			String[] pair = property.split("=", 2);
+			registry.add(pair[0], () -> pair[1]);
+		});
+		registry.add("spring.rabbitmq.host", () -> "127.0.0.1");
+		registry.add("spring.rabbitmq.port", proxy::port);
+		registry.add("warren.topology.prefix", () -> PREFIX);
+		registry.add("warren.master.relay.interval", () -> "200ms");
+		registry.add("warren.master.relay.confirm-timeout", () -> "1s");
+		Path file = Path.of("target", "it-h2", UUID.randomUUID().toString(), "warren").toAbsolutePath();
+		registry.add("spring.datasource.url", () -> "jdbc:h2:file:" + file + ";WRITE_DELAY=0");
+	}
+
+	@AfterAll
+	static void cleanUp() {
+		proxy.close();
+		Topology topology = new Topology(TopologyProperties.withPrefix(PREFIX));
+		TestBroker.delete(
+				List.of(topology.replyQueue(), topology.deadLetterQueue(), topology.parkedQueue(),
+						topology.taskQueue("outage")),
+				List.of(topology.tasksExchange(), topology.resultsExchange(), topology.deadLetterExchange()));
+	}
+
+	@Test
+	void taskSubmittedWhileTheBrokerIsUnreachableIsAcceptedThenPublishedAndRecordedWhenItReturns() {
+		WarrenApi api = new WarrenApi(this.port);
+		api.accepted("outage", "0");
+		proxy.cut();
+
+		WarrenApi.Answer answer = api.submit("outage", "{\"during\":\"outage\"}");
+
+		assertThat(answer.status()).isEqualTo(202);
+		String id = answer.body().get("id").asString();
+		await().until(() -> publishFailures() > 0);
+		assertThat(api.status(id)).isEqualTo("PENDING");
+
+		proxy.restore();
+		await().until(() -> "QUEUED".equals(api.status(id)));
+
+		WireFormat wire = new WireFormat("test-worker");
+		Topology topology = new Topology(TopologyProperties.withPrefix(PREFIX));
+		CachingConnectionFactory direct = TestBroker.connectionFactory();
+		try {
+			RabbitTemplate worker = new RabbitTemplate(direct);
+			TaskMessage task;
+			do {
+				Message message = worker.receive(topology.taskQueue("outage"), 10_000);
+				assertThat(message).isNotNull();
+				task = wire.readTask(message);
+			}
+			while (!task.id().toString().equals(id));
+			worker.send(topology.resultsExchange(), Topology.resultRoutingKey("outage"),
+					wire.resultMessage(new TaskResult(task.id(), "outage", 1, UUID.randomUUID(), "test-worker", false,
+							Outcome.SUCCEEDED, task.payload(), null, Instant.now(), Instant.now())));
+		}
+		finally {
+			direct.destroy();
+		}
+		await().until(() -> "SUCCEEDED".equals(api.status(id)));
+		assertThat(api.task(id).get("result").get("during").asString()).isEqualTo("outage");
+	}
+
+	private double publishFailures() {
+		return this.meters.find("warren.publish.failures").counters().stream().mapToDouble((c) -> c.count()).sum();
+	}
+
+	private static TcpProxy startProxy() {
+		try {
+			TestBroker.Endpoint broker = TestBroker.endpoint();
+			return new TcpProxy(broker.host(), broker.port());
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+}

@@ -1,0 +1,206 @@
+package io.warren.master.task;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import io.warren.testsupport.TestPostgres;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The task store's SQL on both databases, without the rest of the master. */
+class TaskStoreIntegrationTests {
+
+	private static final String SCHEMA = TestPostgres.createSchema();
+
+	@AfterAll
+	static void dropSchema() {
+		TestPostgres.dropSchema(SCHEMA);
+	}
+
+	@Nested
+	class OnH2 extends Contract {
+
+		OnH2() {
+			super(h2(), "h2", null);
+		}
+
+	}
+
+	@Nested
+	class OnPostgres extends Contract {
+
+		OnPostgres() {
+			super(postgres(), "postgresql", SCHEMA);
+		}
+
+	}
+
+	abstract static class Contract {
+
+		private final TaskStore store;
+
+		private final TransactionTemplate transactions;
+
+		private final Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+
+		private final TaskIds ids = new TaskIds(java.time.Clock.systemUTC());
+
+		private final boolean locksOnlyReturnedRows;
+
+		Contract(DataSource dataSource, String vendor, String schema) {
+			var flyway = Flyway.configure().dataSource(dataSource).locations("classpath:db/migration/" + vendor);
+			if (schema != null) {
+				flyway.schemas(schema);
+			}
+			flyway.load().migrate();
+			new JdbcTemplate(dataSource).update("DELETE FROM tasks");
+			this.store = new TaskStore(JdbcClient.create(dataSource), new JdbcTemplate(dataSource));
+			this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+			this.locksOnlyReturnedRows = vendor.equals("postgresql");
+		}
+
+		@Test
+		void twoRelaysClaimDisjointSetsOfOverdueTasks() throws Exception {
+			List<UUID> pending = insertOverdue(10);
+			CountDownLatch firstClaimed = new CountDownLatch(1);
+			CountDownLatch releaseFirst = new CountDownLatch(1);
+
+			CompletableFuture<List<Task>> first = CompletableFuture.supplyAsync(() -> this.transactions.execute((s) -> {
+				List<Task> claimed = this.store.claimOverduePending(5, this.now, this.now.plusSeconds(60));
+				firstClaimed.countDown();
+				await(releaseFirst);
+				return claimed;
+			}));
+			assertThat(firstClaimed.await(30, TimeUnit.SECONDS)).isTrue();
+			List<Task> second = this.transactions
+				.execute((s) -> this.store.claimOverduePending(10, this.now, this.now.plusSeconds(60)));
+			releaseFirst.countDown();
+
+			Set<UUID> firstIds = ids(first.get(30, TimeUnit.SECONDS));
+			Set<UUID> secondIds = ids(second);
+			// PostgreSQL hands the second relay the other five; H2 locks every row its scan
+			// touched, so there the second relay may get none. Neither ever gets a task twice.
+			assertThat(firstIds).hasSize(5);
+			assertThat(Collections.disjoint(firstIds, secondIds)).as("first and second claims are disjoint").isTrue();
+			if (this.locksOnlyReturnedRows) {
+				assertThat(secondIds).hasSize(5);
+			}
+			List<Task> third = this.transactions
+				.execute((s) -> this.store.claimOverduePending(10, this.now, this.now.plusSeconds(60)));
+			Set<UUID> thirdIds = ids(third);
+			assertThat(Collections.disjoint(thirdIds, union(firstIds, secondIds))).as("third claim is disjoint").isTrue();
+			assertThat(firstIds.size() + secondIds.size() + thirdIds.size()).isEqualTo(10);
+			assertThat(union(union(firstIds, secondIds), thirdIds)).containsExactlyInAnyOrderElementsOf(pending);
+			List<Task> fourth = this.transactions
+				.execute((s) -> this.store.claimOverduePending(10, this.now, this.now.plusSeconds(60)));
+			assertThat(fourth).as("claimed tasks are not claimed again before their next turn").isEmpty();
+		}
+
+		@Test
+		void confirmMovesOnlyPendingTasksOfThatAttempt() {
+			UUID pendingId = insertOverdue(1).get(0);
+			UUID runningId = insertOverdue(1).get(0);
+			this.transactions.executeWithoutResult((s) -> {
+				Task running = this.store.lock(runningId).orElseThrow();
+				this.store.update(running.started(TaskStatus.RUNNING, "w", this.now));
+			});
+
+			this.store.markConfirmed(List.of(new TaskAttempt(pendingId, 1), new TaskAttempt(runningId, 1)), this.now);
+			this.store.markConfirmed(List.of(new TaskAttempt(pendingId, 2)), this.now);
+
+			assertThat(this.store.find(pendingId).orElseThrow().status()).isEqualTo(TaskStatus.QUEUED);
+			assertThat(this.store.find(runningId).orElseThrow().status()).isEqualTo(TaskStatus.RUNNING);
+		}
+
+		@Test
+		void deliveryIsRecordedOnlyOnce() {
+			UUID id = insertOverdue(1).get(0);
+			UUID delivery = UUID.randomUUID();
+
+			assertThat(this.store.recordDelivery(id, 1, delivery, "w", false, this.now)).isTrue();
+			assertThat(this.store.recordDelivery(id, 1, delivery, "w", false, this.now)).isFalse();
+			assertThat(this.store.recordDelivery(id, 1, UUID.randomUUID(), "w", true, this.now)).isTrue();
+		}
+
+		@Test
+		void listFiltersByStatusAndTypeNewestFirst() {
+			List<UUID> made = insertOverdue(3);
+			Task other = Task.submitted(this.ids.next(), "other", 0, "1", this.now);
+			this.store.insert(other, this.now);
+			this.store.markConfirmed(List.of(new TaskAttempt(made.get(1), 1)), this.now);
+
+			assertThat(this.store.list(null, "store-test", null, 10)).extracting(Task::id)
+				.containsExactly(made.get(2), made.get(1), made.get(0));
+			assertThat(this.store.list(TaskStatus.QUEUED, null, null, 10)).extracting(Task::id)
+				.containsExactly(made.get(1));
+			assertThat(this.store.list(null, null, made.get(2), 10)).extracting(Task::id)
+				.containsExactly(made.get(1), made.get(0));
+			assertThat(this.store.types()).containsExactlyInAnyOrder("store-test", "other");
+		}
+
+		private List<UUID> insertOverdue(int count) {
+			List<UUID> made = new ArrayList<>();
+			for (int i = 0; i < count; i++) {
+				Task task = Task.submitted(this.ids.next(), "store-test", 0, "{\"i\":" + i + "}", this.now);
+				this.store.insert(task, this.now.minusSeconds(1));
+				made.add(task.id());
+			}
+			return made;
+		}
+
+		private static Set<UUID> ids(List<Task> tasks) {
+			Set<UUID> ids = new HashSet<>();
+			tasks.forEach((task) -> ids.add(task.id()));
+			return ids;
+		}
+
+		private static Set<UUID> union(Set<UUID> a, Set<UUID> b) {
+			Set<UUID> all = new HashSet<>(a);
+			all.addAll(b);
+			return all;
+		}
+
+		private static void await(CountDownLatch latch) {
+			try {
+				latch.await(30, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+
+	}
+
+	static DataSource h2() {
+		return new DriverManagerDataSource("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000",
+				"sa", "");
+	}
+
+	static DataSource postgres() {
+		TestPostgres.Endpoint server = TestPostgres.endpoint();
+		return new DriverManagerDataSource(server.url() + "?currentSchema=" + SCHEMA, server.username(),
+				server.password());
+	}
+
+}
