@@ -24,7 +24,7 @@ public final class HandlerMethod {
 
 	private final JsonMapper json;
 
-	HandlerMethod(String type, Object bean, Method method, JsonMapper json) {
+	public HandlerMethod(String type, Object bean, Method method, JsonMapper json) {
 		this.type = type;
 		this.bean = bean;
 		this.method = method;

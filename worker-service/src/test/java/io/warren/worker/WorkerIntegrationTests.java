@@ -1,0 +1,153 @@
+package io.warren.worker;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import io.warren.protocol.Outcome;
+import io.warren.protocol.ProtocolHeaders;
+import io.warren.protocol.Reply;
+import io.warren.protocol.StartedNotice;
+import io.warren.protocol.TaskMessage;
+import io.warren.protocol.TaskResult;
+import io.warren.protocol.Topology;
+import io.warren.protocol.TopologyProperties;
+import io.warren.protocol.WireFormat;
+import io.warren.testsupport.TestBroker;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageProperties;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitAdmin;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** A worker against the real broker; the test plays the master with plain AMQP. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE)
+class WorkerIntegrationTests {
+
+	static final String PREFIX = TestBroker.newPrefix();
+
+	private final Topology topology = new Topology(TopologyProperties.withPrefix(PREFIX));
+
+	private final WireFormat wire = new WireFormat("test-master");
+
+	private CachingConnectionFactory broker;
+
+	private RabbitTemplate master;
+
+	@DynamicPropertySource
+	static void properties(DynamicPropertyRegistry registry) {
+		TestBroker.springProperties().forEach((property) -> {
+			String[] pair = property.split("=", 2);
+			registry.add(pair[0], () -> pair[1]);
+		});
+		registry.add("warren.topology.prefix", () -> PREFIX);
+		registry.add("warren.worker.id", () -> "it-worker");
+		registry.add("warren.worker.types.sleep.enabled", () -> "false");
+	}
+
+	@BeforeEach
+	void connect() {
+		this.broker = TestBroker.connectionFactory();
+		this.master = new RabbitTemplate(this.broker);
+	}
+
+	@AfterEach
+	void disconnect() {
+		this.broker.destroy();
+	}
+
+	@AfterAll
+	static void cleanUp() {
+		Topology topology = new Topology(TopologyProperties.withPrefix(PREFIX));
+		TestBroker.delete(
+				List.of(topology.replyQueue(), topology.deadLetterQueue(), topology.parkedQueue(),
+						topology.taskQueue("echo"), topology.taskQueue("fail")),
+				List.of(topology.tasksExchange(), topology.resultsExchange(), topology.deadLetterExchange()));
+	}
+
+	@Test
+	void workerRunsATaskAndReportsStartedAndResultThenAcks() {
+		UUID id = UUID.randomUUID();
+		publish(new TaskMessage(id, "echo", 1, 0, this.wire.json().readTree("{\"k\":\"v\"}"), Instant.now()));
+
+		List<Reply> replies = repliesFor(id, 2);
+
+		StartedNotice started = replies.stream()
+			.filter(StartedNotice.class::isInstance)
+			.map(StartedNotice.class::cast)
+			.findFirst()
+			.orElseThrow();
+		TaskResult result = replies.stream()
+			.filter(TaskResult.class::isInstance)
+			.map(TaskResult.class::cast)
+			.findFirst()
+			.orElseThrow();
+		assertThat(result.outcome()).isEqualTo(Outcome.SUCCEEDED);
+		assertThat(result.result().get("k").asString()).isEqualTo("v");
+		assertThat(result.workerId()).isEqualTo("it-worker");
+		assertThat(result.deliveryId()).isEqualTo(started.deliveryId());
+		await().until(() -> new RabbitAdmin(this.broker).getQueueInfo(this.topology.taskQueue("echo"))
+			.getMessageCount() == 0);
+	}
+
+	@Test
+	void malformedTaskMessageIsDeadLetteredWithItsReasonAndTheWorkerGoesOn() {
+		MessageProperties properties = new MessageProperties();
+		properties.setMessageId("not-a-task");
+		properties.setHeader(ProtocolHeaders.PROTOCOL, 1);
+		this.master.send(this.topology.tasksExchange(), "echo",
+				new Message("{\"broken\":".getBytes(StandardCharsets.UTF_8), properties));
+
+		Message dead = this.master.receive(this.topology.deadLetterQueue(), 10_000);
+
+		assertThat(dead).isNotNull();
+		assertThat(dead.getMessageProperties().getMessageId()).isEqualTo("not-a-task");
+		assertThat(dead.getMessageProperties().<String>getHeader(ProtocolHeaders.DEAD_REASON)).startsWith("malformed: ");
+		UUID id = UUID.randomUUID();
+		publish(new TaskMessage(id, "fail", 1, 0, this.wire.json().readTree("{\"message\":\"nope\"}"), Instant.now()));
+		TaskResult result = (TaskResult) repliesFor(id, 2).stream()
+			.filter(TaskResult.class::isInstance)
+			.findFirst()
+			.orElseThrow();
+		assertThat(result.outcome()).isEqualTo(Outcome.FAILED);
+		assertThat(result.error().message()).isEqualTo("nope");
+	}
+
+	@Test
+	void disabledTypeIsNotConsumed() {
+		assertThat(new RabbitAdmin(this.broker).getQueueInfo(this.topology.taskQueue("sleep"))).isNull();
+	}
+
+	private void publish(TaskMessage task) {
+		this.master.send(this.topology.tasksExchange(), task.type(), this.wire.taskMessage(task));
+	}
+
+	private List<Reply> repliesFor(UUID taskId, int count) {
+		List<Reply> replies = new ArrayList<>();
+		await().until(() -> {
+			Message message = this.master.receive(this.topology.replyQueue(), 1000);
+			if (message != null) {
+				Reply reply = this.wire.readReply(message);
+				if (reply.taskId().equals(taskId)) {
+					replies.add(reply);
+				}
+			}
+			return replies.size() == count;
+		});
+		return replies;
+	}
+
+}

@@ -1,0 +1,193 @@
+package io.warren.worker.execution;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.UUID;
+
+import com.rabbitmq.client.Channel;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.warren.protocol.Outcome;
+import io.warren.protocol.ProtocolHeaders;
+import io.warren.protocol.StartedNotice;
+import io.warren.protocol.TaskError;
+import io.warren.protocol.TaskMessage;
+import io.warren.protocol.TaskResult;
+import io.warren.protocol.WireFormat;
+import io.warren.worker.handler.HandlerMethod;
+import io.warren.worker.handler.NonRetryableTaskException;
+import io.warren.worker.handler.TaskContext;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
+import org.mockito.InOrder;
+import tools.jackson.databind.JsonNode;
+
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageProperties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyBoolean;
+import static org.mockito.ArgumentMatchers.anyLong;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.BDDMockito.willThrow;
+import static org.mockito.Mockito.inOrder;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
+
+class TaskListenerTests {
+
+	private final WireFormat wire = new WireFormat("test-master");
+
+	private final ReplyPublisher replies = mock(ReplyPublisher.class);
+
+	private final Channel channel = mock(Channel.class);
+
+	private final Handlers handlers = new Handlers();
+
+	@Test
+	void acksOnlyAfterTheStartedNoticeTheHandlerAndTheConfirmedResult() throws Exception {
+		TaskListener listener = listener("echo");
+		UUID id = UUID.randomUUID();
+
+		listener.onMessage(taskMessage(id, "echo", "{\"a\":1}", 7), this.channel);
+
+		InOrder order = inOrder(this.replies, this.channel);
+		ArgumentCaptor<StartedNotice> started = ArgumentCaptor.forClass(StartedNotice.class);
+		ArgumentCaptor<TaskResult> result = ArgumentCaptor.forClass(TaskResult.class);
+		order.verify(this.replies).started(started.capture());
+		order.verify(this.replies).result(result.capture());
+		order.verify(this.channel).basicAck(7, false);
+		assertThat(started.getValue().taskId()).isEqualTo(id);
+		assertThat(result.getValue().outcome()).isEqualTo(Outcome.SUCCEEDED);
+		assertThat(result.getValue().result().get("a").asInt()).isEqualTo(1);
+		assertThat(result.getValue().deliveryId()).isEqualTo(started.getValue().deliveryId());
+		assertThat(result.getValue().workerId()).isEqualTo("worker-1");
+		assertThat(this.handlers.lastContext.attempt()).isEqualTo(1);
+		assertThat(this.handlers.lastContext.deliveryId()).isEqualTo(started.getValue().deliveryId());
+	}
+
+	@Test
+	void resultThatTheBrokerDidNotConfirmHandsTheTaskBackInsteadOfAcking() throws Exception {
+		TaskListener listener = listener("echo");
+		willThrow(new ReplyPublisher.UnconfirmedException("no confirm", null)).given(this.replies).result(any());
+
+		listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "1", 3), this.channel);
+
+		verify(this.channel).basicNack(3, false, true);
+		verify(this.channel, never()).basicAck(anyLong(), anyBoolean());
+	}
+
+	@Test
+	void handlerExceptionBecomesAFailedResultAndTheTaskIsAcked() throws Exception {
+		TaskListener listener = listener("fail");
+
+		listener.onMessage(taskMessage(UUID.randomUUID(), "fail", "\"boom\"", 4), this.channel);
+
+		ArgumentCaptor<TaskResult> result = ArgumentCaptor.forClass(TaskResult.class);
+		verify(this.replies).result(result.capture());
+		verify(this.channel).basicAck(4, false);
+		assertThat(result.getValue().outcome()).isEqualTo(Outcome.FAILED);
+		assertThat(result.getValue().error().code()).isEqualTo(TaskError.HANDLER_ERROR);
+		assertThat(result.getValue().error().message()).isEqualTo("boom");
+		assertThat(result.getValue().error().retryable()).isFalse();
+	}
+
+	@Test
+	void payloadThatDoesNotBindFailsAsInvalidPayload() throws Exception {
+		TaskListener listener = listener("record");
+
+		listener.onMessage(taskMessage(UUID.randomUUID(), "record", "{\"count\":\"many\"}", 5), this.channel);
+
+		ArgumentCaptor<TaskResult> result = ArgumentCaptor.forClass(TaskResult.class);
+		verify(this.replies).result(result.capture());
+		assertThat(result.getValue().error().code()).isEqualTo(TaskError.INVALID_PAYLOAD);
+		assertThat(result.getValue().error().retryable()).isFalse();
+	}
+
+	@Test
+	void malformedMessageIsDeadLetteredWithTheReasonThenAcked() throws Exception {
+		TaskListener listener = listener("echo");
+		MessageProperties properties = new MessageProperties();
+		properties.setHeader(ProtocolHeaders.PROTOCOL, 1);
+		properties.setDeliveryTag(9);
+		Message garbage = new Message("{\"id\":".getBytes(), properties);
+
+		listener.onMessage(garbage, this.channel);
+
+		InOrder order = inOrder(this.replies, this.channel);
+		order.verify(this.replies).deadLetter(eq(garbage), eq("echo"), org.mockito.ArgumentMatchers.startsWith("malformed"));
+		order.verify(this.channel).basicAck(9, false);
+		verify(this.replies, never()).started(any());
+		verify(this.replies, never()).result(any());
+	}
+
+	@Test
+	void messageOfAnotherTypeIsMalformed() throws Exception {
+		TaskListener listener = listener("echo");
+
+		listener.onMessage(taskMessage(UUID.randomUUID(), "fail", "1", 2), this.channel);
+
+		verify(this.replies).deadLetter(any(), eq("echo"), anyString());
+		verify(this.channel).basicAck(2, false);
+	}
+
+	@Test
+	void deadLetterThatWasNotConfirmedHandsTheMessageBack() throws Exception {
+		TaskListener listener = listener("echo");
+		willThrow(new ReplyPublisher.UnconfirmedException("nack", null)).given(this.replies)
+			.deadLetter(any(), anyString(), anyString());
+		MessageProperties properties = new MessageProperties();
+		properties.setDeliveryTag(6);
+
+		listener.onMessage(new Message("x".getBytes(), properties), this.channel);
+
+		verify(this.channel).basicNack(6, false, true);
+		verify(this.channel, never()).basicAck(anyLong(), anyBoolean());
+	}
+
+	private TaskListener listener(String type) throws NoSuchMethodException {
+		String method = switch (type) {
+			case "echo" -> "echo";
+			case "fail" -> "fail";
+			default -> "record";
+		};
+		Class<?> parameter = type.equals("record") ? Counted.class : JsonNode.class;
+		HandlerMethod handler = new HandlerMethod(type, this.handlers,
+				Handlers.class.getDeclaredMethod(method, parameter, TaskContext.class), this.wire.json());
+		return new TaskListener(handler, this.wire, this.replies, "worker-1", Clock.systemUTC(),
+				new ExecutionMetrics(new SimpleMeterRegistry()));
+	}
+
+	private Message taskMessage(UUID id, String type, String payload, long tag) throws IOException {
+		Message message = this.wire
+			.taskMessage(new TaskMessage(id, type, 1, 0, this.wire.json().readTree(payload), Instant.now()));
+		message.getMessageProperties().setDeliveryTag(tag);
+		return message;
+	}
+
+	record Counted(int count) {
+	}
+
+	static class Handlers {
+
+		TaskContext lastContext;
+
+		JsonNode echo(JsonNode payload, TaskContext context) {
+			this.lastContext = context;
+			return payload;
+		}
+
+		JsonNode fail(JsonNode payload, TaskContext context) {
+			throw new NonRetryableTaskException(payload.asString());
+		}
+
+		Counted record(Counted counted, TaskContext context) {
+			return counted;
+		}
+
+	}
+
+}
