@@ -1,0 +1,132 @@
+package io.warren.system;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import io.warren.testsupport.TestBroker;
+import io.warren.testsupport.WarrenApi;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import tools.jackson.databind.JsonNode;
+
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A master and two workers, from the built jars, driven over HTTP only. Subclasses choose
+ * the master's store.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class EndToEndSystemTests {
+
+	static final int ECHO_TASKS = 1000;
+
+	WarrenCluster cluster;
+
+	WarrenApi api;
+
+	abstract WarrenCluster cluster();
+
+	@BeforeAll
+	void start() {
+		this.cluster = cluster();
+		this.api = this.cluster.startMaster();
+		this.cluster.startWorker("worker-a");
+		this.cluster.startWorker("worker-b");
+	}
+
+	@AfterAll
+	void stop() {
+		this.cluster.close();
+	}
+
+	@Test
+	void thousandEchoTasksPostedOneByOneAllSucceedWithTheirPayloadExactlyOnce() {
+		List<String> ids = new ArrayList<>();
+		for (int i = 0; i < ECHO_TASKS; i++) {
+			ids.add(this.api.accepted("echo", "{\"n\":" + i + ",\"text\":\"task " + i + "\"}"));
+		}
+
+		await().atMost(Duration.ofMinutes(3)).until(() -> this.api.status(ids.get(ids.size() - 1)) != null
+				&& ids.stream().allMatch((id) -> "SUCCEEDED".equals(this.api.status(id))));
+
+		Set<String> workers = new HashSet<>();
+		for (int i = 0; i < ids.size(); i++) {
+			JsonNode task = this.api.task(ids.get(i));
+			assertThat(task.get("result").get("n").asInt()).isEqualTo(i);
+			assertThat(task.get("result").get("text").asString()).isEqualTo("task " + i);
+			assertThat(task.get("deliveries").asInt()).isEqualTo(1);
+			assertThat(task.get("duplicates").asInt()).isZero();
+			workers.add(task.get("workerId").asString());
+		}
+		assertThat(workers).as("both workers took tasks").containsExactlyInAnyOrder("worker-a", "worker-b");
+	}
+
+	@Test
+	void failTasksEndFailedWithTheirMessage() {
+		List<String> ids = new ArrayList<>();
+		for (int i = 0; i < 10; i++) {
+			ids.add(this.api.accepted("fail", "{\"message\":\"broken " + i + "\"}"));
+		}
+
+		await().until(() -> ids.stream().allMatch((id) -> "FAILED".equals(this.api.status(id))));
+		for (int i = 0; i < ids.size(); i++) {
+			JsonNode error = this.api.task(ids.get(i)).get("error");
+			assertThat(error.get("code").asString()).isEqualTo("HANDLER_ERROR");
+			assertThat(error.get("message").asString()).isEqualTo("broken " + i);
+		}
+	}
+
+	@Test
+	void malformedTaskMessageEndsItsTaskFailedWhileTheWorkersGoOn() {
+		// a type no worker serves: its message waits in the queue, where the test corrupts it
+		this.cluster.uses("unserved");
+		String id = this.api.accepted("unserved", "{\"fine\":true}");
+		await().until(() -> "QUEUED".equals(this.api.status(id)));
+		CachingConnectionFactory broker = TestBroker.connectionFactory();
+		try {
+			RabbitTemplate template = new RabbitTemplate(broker);
+			Message message = template.receive(this.cluster.topology.taskQueue("unserved"), 10_000);
+			assertThat(message).isNotNull();
+			template.send(this.cluster.topology.tasksExchange(), "echo",
+					new Message("{\"id\": oops".getBytes(StandardCharsets.UTF_8), message.getMessageProperties()));
+		}
+		finally {
+			broker.destroy();
+		}
+
+		await().until(() -> "FAILED".equals(this.api.status(id)));
+		assertThat(this.api.task(id).get("error").get("code").asString()).isEqualTo("MALFORMED");
+		String after = this.api.accepted("echo", "\"still working\"");
+		await().until(() -> "SUCCEEDED".equals(this.api.status(after)));
+	}
+
+	@Test
+	void badInputGetsProblemDetailsFromTheRunningMaster() {
+		WarrenApi.Answer tooLarge = this.api.submit("echo", "\"" + "x".repeat(1_100_000) + "\"");
+		WarrenApi.Answer malformed = this.api.post("{\"type\":");
+		WarrenApi.Answer missingPayload = this.api.post("{\"type\":\"echo\"}");
+		WarrenApi.Answer unknown = this.api.get("/api/v1/tasks/01a1fde9-da0a-7353-b273-4ef08103cba5");
+
+		assertThat(tooLarge.status()).isEqualTo(413);
+		assertThat(malformed.status()).isEqualTo(400);
+		assertThat(missingPayload.status()).isEqualTo(400);
+		assertThat(missingPayload.body().get("field").asString()).isEqualTo("payload");
+		assertThat(unknown.status()).isEqualTo(404);
+		for (WarrenApi.Answer answer : List.of(tooLarge, malformed, missingPayload, unknown)) {
+			assertThat(answer.contentType()).startsWith("application/problem+json");
+			assertThat(answer.body().toString()).doesNotContain("Exception").doesNotContain("at io.");
+		}
+	}
+
+}

@@ -1,0 +1,109 @@
+package io.warren.system;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import io.warren.protocol.Topology;
+import io.warren.protocol.TopologyProperties;
+import io.warren.testsupport.TestBroker;
+import io.warren.testsupport.TestPostgres;
+import io.warren.testsupport.WarrenApi;
+
+/**
+ * A master and workers run from the built jars against the test broker, under a name
+ * prefix of their own, in a working directory under target/. The master uses the shipped
+ * default store (an H2 file under ./data of its working directory) unless given a
+ * PostgreSQL schema.
+ */
+final class WarrenCluster implements AutoCloseable {
+
+	final String prefix = TestBroker.newPrefix();
+
+	final Path workDir = Path.of("target", "system", UUID.randomUUID().toString()).toAbsolutePath();
+
+	final Topology topology = new Topology(TopologyProperties.withPrefix(this.prefix));
+
+	private final String postgresSchema;
+
+	private final List<ServiceProcess> workers = new ArrayList<>();
+
+	private final List<String> types = new ArrayList<>(List.of("echo", "sleep", "fail"));
+
+	private ServiceProcess master;
+
+	private WarrenCluster(String postgresSchema) {
+		this.postgresSchema = postgresSchema;
+	}
+
+	static WarrenCluster onH2() {
+		return new WarrenCluster(null);
+	}
+
+	static WarrenCluster onPostgres() {
+		return new WarrenCluster(TestPostgres.createSchema());
+	}
+
+	String store() {
+		return (this.postgresSchema != null) ? "postgresql" : "h2";
+	}
+
+	/** Starts (or restarts) the master and returns a client of its API. */
+	WarrenApi startMaster() {
+		List<String> arguments = new ArrayList<>(common());
+		arguments.add("warren.master.relay.confirm-timeout=3s");
+		if (this.postgresSchema != null) {
+			arguments.addAll(TestPostgres.springProperties(this.postgresSchema));
+		}
+		this.master = ServiceProcess.start("master", ServiceProcess.masterJar(), this.workDir, arguments);
+		return new WarrenApi(this.master.port());
+	}
+
+	ServiceProcess master() {
+		return this.master;
+	}
+
+	/** Starts a worker with the given id. */
+	ServiceProcess startWorker(String id, String... extra) {
+		List<String> arguments = new ArrayList<>(common());
+		arguments.add("warren.worker.id=" + id);
+		arguments.addAll(List.of(extra));
+		ServiceProcess worker = ServiceProcess.start(id, ServiceProcess.workerJar(), this.workDir, arguments);
+		this.workers.add(worker);
+		return worker;
+	}
+
+	/** Remembers a task type whose queue must be deleted at the end. */
+	void uses(String type) {
+		this.types.add(type);
+	}
+
+	boolean h2FileExists() {
+		return Files.isDirectory(this.workDir.resolve("data"));
+	}
+
+	private List<String> common() {
+		List<String> arguments = new ArrayList<>(TestBroker.springProperties());
+		arguments.add("warren.topology.prefix=" + this.prefix);
+		return arguments;
+	}
+
+	@Override
+	public void close() {
+		this.workers.forEach(ServiceProcess::close);
+		if (this.master != null) {
+			this.master.close();
+		}
+		List<String> queues = new ArrayList<>(List.of(this.topology.replyQueue(), this.topology.deadLetterQueue(),
+				this.topology.parkedQueue()));
+		this.types.forEach((type) -> queues.add(this.topology.taskQueue(type)));
+		TestBroker.delete(queues, List.of(this.topology.tasksExchange(), this.topology.resultsExchange(),
+				this.topology.deadLetterExchange()));
+		if (this.postgresSchema != null) {
+			TestPostgres.dropSchema(this.postgresSchema);
+		}
+	}
+
+}
