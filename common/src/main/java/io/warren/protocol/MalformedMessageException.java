@@ -1,6 +1,9 @@
 package io.warren.protocol;
 
-/** A message that does not follow the Warren protocol; it is dead-lettered or parked, never retried. */
+/**
+ * A message that does not follow the Warren protocol; it is dead-lettered or parked,
+ * never retried.
+ */
 public class MalformedMessageException extends RuntimeException {
 
 	public MalformedMessageException(String message) {

@@ -2,7 +2,9 @@ package io.warren.protocol;
 
 import java.util.UUID;
 
-/** What a worker sends back about one delivery of a task: a started notice or a result. */
+/**
+ * What a worker sends back about one delivery of a task: a started notice or a result.
+ */
 public sealed interface Reply permits StartedNotice, TaskResult {
 
 	/** The task id. */

@@ -31,7 +31,9 @@ public final class Topology {
 		return this.properties;
 	}
 
-	/** Durable direct exchange that task messages are published to, keyed by task type. */
+	/**
+	 * Durable direct exchange that task messages are published to, keyed by task type.
+	 */
 	public String tasksExchange() {
 		return name("tasks");
 	}
@@ -56,7 +58,10 @@ public final class Topology {
 		return name("dead-letters");
 	}
 
-	/** Durable queue where the master parks messages it cannot apply, for a person to read. */
+	/**
+	 * Durable queue where the master parks messages it cannot apply, for a person to
+	 * read.
+	 */
 	public String parkedQueue() {
 		return name("parked");
 	}
@@ -87,7 +92,8 @@ public final class Topology {
 		Queue parked = infrastructureQueue(parkedQueue());
 		return new Declarables(tasks, results, deadLetter, replies, deadLetters, parked,
 				BindingBuilder.bind(replies).to(results).with("started.*"),
-				BindingBuilder.bind(replies).to(results).with("result.*"), BindingBuilder.bind(deadLetters).to(deadLetter));
+				BindingBuilder.bind(replies).to(results).with("result.*"),
+				BindingBuilder.bind(deadLetters).to(deadLetter));
 	}
 
 	/** The queue of one task type and its binding to the tasks exchange. */
@@ -97,7 +103,10 @@ public final class Topology {
 		return new Declarables(queue, binding);
 	}
 
-	/** The arguments a task type's queue is declared with; fixed for the life of the queue. */
+	/**
+	 * The arguments a task type's queue is declared with; fixed for the life of the
+	 * queue.
+	 */
 	public Map<String, Object> taskQueueArguments(String taskType) {
 		Map<String, Object> arguments = new LinkedHashMap<>();
 		arguments.put("x-dead-letter-exchange", deadLetterExchange());

@@ -6,10 +6,11 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * The broker topology both services declare. The master and every worker must agree on it:
- * RabbitMQ refuses to redeclare a queue with other arguments.
+ * The broker topology both services declare. The master and every worker must agree on
+ * it: RabbitMQ refuses to redeclare a queue with other arguments.
  *
- * @param prefix prepended to every exchange and queue name (isolates environments and tests)
+ * @param prefix prepended to every exchange and queue name (isolates environments and
+ * tests)
  * @param defaultQueueType the queue type of task types not named in {@code queueTypes}
  * @param queueTypes the queue type of individual task types
  * @param deliveryLimit quorum queues: deliveries of one message before the broker
@@ -18,8 +19,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("warren.topology")
 public record TopologyProperties(@DefaultValue("") String prefix, @DefaultValue("quorum") QueueType defaultQueueType,
-		Map<String, QueueType> queueTypes, @DefaultValue("20") int deliveryLimit,
-		@DefaultValue("9") int maxPriority) {
+		Map<String, QueueType> queueTypes, @DefaultValue("20") int deliveryLimit, @DefaultValue("9") int maxPriority) {
 
 	public TopologyProperties {
 		prefix = (prefix != null) ? prefix : "";

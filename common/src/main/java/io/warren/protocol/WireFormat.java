@@ -12,8 +12,8 @@ import org.springframework.amqp.core.MessageProperties;
 
 /**
  * Turns protocol records into AMQP messages and back. Bodies are JSON; the record type is
- * chosen by the protocol (the queue and the {@code type} property), never by a header that
- * names a Java class.
+ * chosen by the protocol (the queue and the {@code type} property), never by a header
+ * that names a Java class.
  */
 public final class WireFormat {
 
@@ -22,7 +22,8 @@ public final class WireFormat {
 	private final String appId;
 
 	/**
-	 * @param appId written to the {@code app_id} property of every message this side sends
+	 * @param appId written to the {@code app_id} property of every message this side
+	 * sends
 	 */
 	public WireFormat(String appId) {
 		this.appId = appId;
@@ -56,7 +57,9 @@ public final class WireFormat {
 				properties(result.taskId().toString(), ProtocolHeaders.RESULT_TYPE, result.attempt()));
 	}
 
-	/** Reads a task message; throws {@link MalformedMessageException} if it is not one. */
+	/**
+	 * Reads a task message; throws {@link MalformedMessageException} if it is not one.
+	 */
 	public TaskMessage readTask(Message message) {
 		requireProtocol(message);
 		TaskMessage task = read(message, TaskMessage.class);

@@ -28,7 +28,8 @@ class TopologyIntegrationTests {
 
 	@AfterEach
 	void deleteDeclared() {
-		TestBroker.delete(this.declared.stream().filter(Queue.class::isInstance).map(d -> ((Queue) d).getName()).toList(),
+		TestBroker.delete(
+				this.declared.stream().filter(Queue.class::isInstance).map(d -> ((Queue) d).getName()).toList(),
 				this.declared.stream().filter(Exchange.class::isInstance).map(d -> ((Exchange) d).getName()).toList());
 	}
 
@@ -40,7 +41,8 @@ class TopologyIntegrationTests {
 			declare(admin, this.topology.shared().getDeclarables());
 			declare(admin, this.topology.forTaskType("echo").getDeclarables());
 			declare(admin, this.topology.forTaskType("report").getDeclarables());
-			// a second declaration with the same arguments is accepted: master and workers both declare
+			// a second declaration with the same arguments is accepted: master and
+			// workers both declare
 			declare(admin, this.topology.forTaskType("echo").getDeclarables());
 
 			RabbitTemplate template = new RabbitTemplate(factory);

@@ -36,7 +36,8 @@ class WireFormatTests {
 		assertThat(properties.getTimestamp()).isNotNull();
 		assertThat(properties.<Integer>getHeader(ProtocolHeaders.PROTOCOL)).isEqualTo(1);
 		assertThat(properties.<Integer>getHeader(ProtocolHeaders.ATTEMPT)).isEqualTo(3);
-		assertThat(new String(message.getBody(), StandardCharsets.UTF_8)).contains("\"createdAt\":\"2026-11-21T10:00:00Z\"")
+		assertThat(new String(message.getBody(), StandardCharsets.UTF_8))
+			.contains("\"createdAt\":\"2026-11-21T10:00:00Z\"")
 			.contains("\"payload\":{\"w\":10}");
 		assertThat(this.wire.readTask(message)).isEqualTo(task);
 	}

@@ -11,8 +11,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A loopback TCP proxy that a test can cut: {@link #cut()} drops every open connection and
- * refuses new ones until {@link #restore()}, as a broker outage would.
+ * A loopback TCP proxy that a test can cut: {@link #cut()} drops every open connection
+ * and refuses new ones until {@link #restore()}, as a broker outage would.
  */
 public final class TcpProxy implements AutoCloseable {
 

@@ -10,8 +10,8 @@ import java.util.UUID;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
 /**
- * The PostgreSQL server tests run against: a Testcontainers server when a Docker engine is
- * available, else the local one ({@code WARREN_TEST_POSTGRES_URL}, default
+ * The PostgreSQL server tests run against: a Testcontainers server when a Docker engine
+ * is available, else the local one ({@code WARREN_TEST_POSTGRES_URL}, default
  * {@code jdbc:postgresql://localhost:5432/test}, user {@code postgres}). Tests that need
  * PostgreSQL fail, never skip, when it cannot be reached. Each test gets its own schema.
  */
@@ -66,8 +66,8 @@ public final class TestPostgres {
 			statement.execute(sql);
 		}
 		catch (SQLException ex) {
-			throw new IllegalStateException("PostgreSQL at " + server.url() + " is required by this test and failed: "
-					+ ex.getMessage(), ex);
+			throw new IllegalStateException(
+					"PostgreSQL at " + server.url() + " is required by this test and failed: " + ex.getMessage(), ex);
 		}
 	}
 
@@ -77,7 +77,8 @@ public final class TestPostgres {
 			container.start();
 			return new Endpoint(container.getJdbcUrl(), container.getUsername(), container.getPassword());
 		}
-		return new Endpoint(System.getenv().getOrDefault("WARREN_TEST_POSTGRES_URL", "jdbc:postgresql://localhost:5432/test"),
+		return new Endpoint(
+				System.getenv().getOrDefault("WARREN_TEST_POSTGRES_URL", "jdbc:postgresql://localhost:5432/test"),
 				System.getenv().getOrDefault("WARREN_TEST_POSTGRES_USER", "postgres"),
 				System.getenv().getOrDefault("WARREN_TEST_POSTGRES_PASSWORD", ""));
 	}

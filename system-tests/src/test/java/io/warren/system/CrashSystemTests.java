@@ -72,7 +72,8 @@ class CrashSystemTests {
 			});
 
 			doomed.kill();
-			// the survivor's sleep is long too; what matters is that it gets the task again
+			// the survivor's sleep is long too; what matters is that it gets the task
+			// again
 			cluster.startWorker("survivor", "warren.worker.concurrency=1");
 
 			await().atMost(Duration.ofMinutes(2)).until(() -> "SUCCEEDED".equals(api.status(id)));

@@ -57,8 +57,9 @@ abstract class EndToEndSystemTests {
 			ids.add(this.api.accepted("echo", "{\"n\":" + i + ",\"text\":\"task " + i + "\"}"));
 		}
 
-		await().atMost(Duration.ofMinutes(3)).until(() -> this.api.status(ids.get(ids.size() - 1)) != null
-				&& ids.stream().allMatch((id) -> "SUCCEEDED".equals(this.api.status(id))));
+		await().atMost(Duration.ofMinutes(3))
+			.until(() -> this.api.status(ids.get(ids.size() - 1)) != null
+					&& ids.stream().allMatch((id) -> "SUCCEEDED".equals(this.api.status(id))));
 
 		Set<String> workers = new HashSet<>();
 		for (int i = 0; i < ids.size(); i++) {
@@ -89,7 +90,8 @@ abstract class EndToEndSystemTests {
 
 	@Test
 	void malformedTaskMessageEndsItsTaskFailedWhileTheWorkersGoOn() {
-		// a type no worker serves: its message waits in the queue, where the test corrupts it
+		// a type no worker serves: its message waits in the queue, where the test
+		// corrupts it
 		this.cluster.uses("unserved");
 		String id = this.api.accepted("unserved", "{\"fine\":true}");
 		await().until(() -> "QUEUED".equals(this.api.status(id)));

@@ -16,7 +16,9 @@ import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 
-/** A Warren service run from its built jar as a separate JVM, as an operator would run it. */
+/**
+ * A Warren service run from its built jar as a separate JVM, as an operator would run it.
+ */
 final class ServiceProcess implements AutoCloseable {
 
 	private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -46,7 +48,10 @@ final class ServiceProcess implements AutoCloseable {
 		return jar("warren.worker.jar");
 	}
 
-	/** Starts a service in {@code workDir} on a free port and waits until its health is UP. */
+	/**
+	 * Starts a service in {@code workDir} on a free port and waits until its health is
+	 * UP.
+	 */
 	static ServiceProcess start(String name, Path jar, Path workDir, List<String> arguments) {
 		int port = freePort();
 		List<String> command = new ArrayList<>();
@@ -111,11 +116,10 @@ final class ServiceProcess implements AutoCloseable {
 
 	private boolean healthy() {
 		try {
-			HttpResponse<String> response = http.send(
-					HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + "/actuator/health"))
-						.timeout(Duration.ofSeconds(2))
-						.build(),
-					HttpResponse.BodyHandlers.ofString());
+			HttpResponse<String> response = http
+				.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + "/actuator/health"))
+					.timeout(Duration.ofSeconds(2))
+					.build(), HttpResponse.BodyHandlers.ofString());
 			return response.statusCode() == 200;
 		}
 		catch (IOException ex) {
@@ -141,8 +145,8 @@ final class ServiceProcess implements AutoCloseable {
 	private static Path jar(String property) {
 		String location = System.getProperty(property);
 		if (location == null || !Files.isRegularFile(Path.of(location))) {
-			throw new IllegalStateException("no built jar at " + location + " (" + property
-					+ "); run the system tests through ./mvnw verify");
+			throw new IllegalStateException(
+					"no built jar at " + location + " (" + property + "); run the system tests through ./mvnw verify");
 		}
 		return Path.of(location);
 	}

@@ -115,7 +115,8 @@ class WorkerIntegrationTests {
 
 		assertThat(dead).isNotNull();
 		assertThat(dead.getMessageProperties().getMessageId()).isEqualTo("not-a-task");
-		assertThat(dead.getMessageProperties().<String>getHeader(ProtocolHeaders.DEAD_REASON)).startsWith("malformed: ");
+		assertThat(dead.getMessageProperties().<String>getHeader(ProtocolHeaders.DEAD_REASON))
+			.startsWith("malformed: ");
 		UUID id = UUID.randomUUID();
 		publish(new TaskMessage(id, "fail", 1, 0, this.wire.json().readTree("{\"message\":\"nope\"}"), Instant.now()));
 		TaskResult result = (TaskResult) repliesFor(id, 2).stream()

@@ -12,7 +12,8 @@ import org.springframework.util.unit.DataSize;
  *
  * @param maxBodySize the largest request body accepted; larger ones get 413
  * @param allowedTypes task types that may be submitted; empty means any valid name
- * @param maxTaskTypes the most distinct task types (and so task queues) the master creates
+ * @param maxTaskTypes the most distinct task types (and so task queues) the master
+ * creates
  * @param relay the outbox relay that republishes tasks left {@code PENDING}
  * @param replies the consumer of started notices and results
  * @param list paging of {@code GET /api/v1/tasks}
@@ -28,7 +29,8 @@ public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, Set<St
 
 	/**
 	 * @param interval how often the relay looks for overdue {@code PENDING} tasks
-	 * @param confirmTimeout how long a task may stay {@code PENDING} before it is published again
+	 * @param confirmTimeout how long a task may stay {@code PENDING} before it is
+	 * published again
 	 * @param batchSize the most tasks republished per pass
 	 */
 	public record Relay(@DefaultValue("1s") Duration interval, @DefaultValue("10s") Duration confirmTimeout,

@@ -18,7 +18,9 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** The broker side of the master: topology, the confirming template and the two consumers. */
+/**
+ * The broker side of the master: topology, the confirming template and the two consumers.
+ */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(TopologyProperties.class)
 class MessagingConfiguration {
@@ -45,8 +47,8 @@ class MessagingConfiguration {
 	}
 
 	/**
-	 * Publishes with correlated confirms and mandatory returns, on a connection of its own
-	 * so that a blocked publisher (resource alarm) does not stall the consumers.
+	 * Publishes with correlated confirms and mandatory returns, on a connection of its
+	 * own so that a blocked publisher (resource alarm) does not stall the consumers.
 	 */
 	@Bean
 	RabbitTemplate rabbitTemplate(RabbitTemplateConfigurer configurer, ConnectionFactory connectionFactory) {

@@ -57,9 +57,9 @@ class PendingTaskRelay implements SmartLifecycle {
 	}
 
 	/**
-	 * One pass: claims overdue tasks and publishes them; returns how many it published. It
-	 * stops at the first failure, since the broker is then unreachable; the rest of the
-	 * claim is published on a later pass.
+	 * One pass: claims overdue tasks and publishes them; returns how many it published.
+	 * It stops at the first failure, since the broker is then unreachable; the rest of
+	 * the claim is published on a later pass.
 	 */
 	int relayOnce() {
 		Instant now = this.clock.instant();

@@ -54,7 +54,8 @@ public class TaskPublisher implements SmartLifecycle {
 		this.wire = wire;
 		this.confirms = confirms;
 		this.meters = meters;
-		// Bounded: when the broker is slow, the overflow stays PENDING and the relay takes it.
+		// Bounded: when the broker is slow, the overflow stays PENDING and the relay
+		// takes it.
 		this.dispatch = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(10_000),
 				(runnable) -> {
 					Thread thread = new Thread(runnable, "warren-publish");
@@ -104,8 +105,8 @@ public class TaskPublisher implements SmartLifecycle {
 	private void unconfirmed(Task task, CorrelationData correlation, String reason) {
 		if (correlation.getReturned() != null) {
 			this.queues.forget(task.type());
-			log.warn("task {} returned by the broker ({}); its queue will be declared again",
-					task.id(), correlation.getReturned().getReplyText());
+			log.warn("task {} returned by the broker ({}); its queue will be declared again", task.id(),
+					correlation.getReturned().getReplyText());
 			this.meters.counter("warren.publish.failures", "reason", "returned").increment();
 		}
 		else {

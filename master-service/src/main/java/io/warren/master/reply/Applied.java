@@ -6,10 +6,15 @@ enum Applied {
 	/** The task moved as the state machine allows. */
 	APPLIED,
 
-	/** The state machine refused the move (for example a started notice after the result); only counters changed. */
+	/**
+	 * The state machine refused the move (for example a started notice after the result);
+	 * only counters changed.
+	 */
 	REFUSED,
 
-	/** The reply belongs to another attempt than the task's current one; nothing changed. */
+	/**
+	 * The reply belongs to another attempt than the task's current one; nothing changed.
+	 */
 	STALE,
 
 	/** No task has the reply's id; the message is parked. */

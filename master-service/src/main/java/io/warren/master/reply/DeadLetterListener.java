@@ -104,7 +104,8 @@ class DeadLetterListener implements ChannelAwareMessageListener {
 		if (workerReason != null) {
 			return new TaskError(TaskError.MALFORMED, workerReason.toString(), false);
 		}
-		return new TaskError(TaskError.DEAD_LETTERED, "dead-lettered by the broker: " + brokerReason(properties), false);
+		return new TaskError(TaskError.DEAD_LETTERED, "dead-lettered by the broker: " + brokerReason(properties),
+				false);
 	}
 
 	private static String brokerReason(MessageProperties properties) {

@@ -64,7 +64,8 @@ class ReplyApplier {
 		}
 		Instant now = this.clock.instant();
 		Task counted = countDelivery(task, reply, now);
-		Task next = (reply instanceof TaskResult result) ? finish(counted, result) : start(counted, (StartedNotice) reply);
+		Task next = (reply instanceof TaskResult result) ? finish(counted, result)
+				: start(counted, (StartedNotice) reply);
 		Applied applied = (next != null) ? Applied.APPLIED : Applied.REFUSED;
 		Task toStore = (next != null) ? next : counted;
 		if (!toStore.equals(task)) {

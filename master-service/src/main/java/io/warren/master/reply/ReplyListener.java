@@ -14,7 +14,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Consumes the reply queue. A reply is acked only after its effect is committed; one that
- * cannot be applied is parked first; one whose commit failed is handed back to the broker.
+ * cannot be applied is parked first; one whose commit failed is handed back to the
+ * broker.
  */
 @Component
 class ReplyListener implements ChannelAwareMessageListener {
@@ -46,8 +47,8 @@ class ReplyListener implements ChannelAwareMessageListener {
 		}
 		catch (RuntimeException ex) {
 			// in MANUAL ack mode nothing else would ever settle this delivery
-			log.warn("reply {} not applied, handing it back to the broker: {}", message.getMessageProperties().getMessageId(),
-					ex.getMessage());
+			log.warn("reply {} not applied, handing it back to the broker: {}",
+					message.getMessageProperties().getMessageId(), ex.getMessage());
 			this.failures.failed();
 			channel.basicNack(tag, false, true);
 		}

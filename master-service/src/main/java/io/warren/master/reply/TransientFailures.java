@@ -5,8 +5,8 @@ import java.time.Duration;
 import org.springframework.stereotype.Component;
 
 /**
- * Slows the reply consumers down while the database fails, so that a requeued reply is not
- * redelivered in a tight loop: each consecutive failure doubles the pause, up to 5 s.
+ * Slows the reply consumers down while the database fails, so that a requeued reply is
+ * not redelivered in a tight loop: each consecutive failure doubles the pause, up to 5 s.
  */
 @Component
 class TransientFailures {

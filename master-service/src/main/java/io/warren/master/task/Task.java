@@ -36,8 +36,9 @@ public record Task(UUID id, String type, TaskStatus status, int priority, String
 
 	/** The same task with new delivery counters. */
 	public Task withCounts(int deliveries, int duplicates) {
-		return new Task(this.id, this.type, this.status, this.priority, this.payload, this.result, this.error, this.attempt,
-				deliveries, duplicates, this.workerId, this.createdAt, this.queuedAt, this.startedAt, this.finishedAt);
+		return new Task(this.id, this.type, this.status, this.priority, this.payload, this.result, this.error,
+				this.attempt, deliveries, duplicates, this.workerId, this.createdAt, this.queuedAt, this.startedAt,
+				this.finishedAt);
 	}
 
 	/** The same task, started by a worker. */
@@ -50,8 +51,8 @@ public record Task(UUID id, String type, TaskStatus status, int priority, String
 	public Task finished(TaskStatus status, String result, TaskError error, String worker, Instant started,
 			Instant finished) {
 		return new Task(this.id, this.type, status, this.priority, this.payload, result, error, this.attempt,
-				this.deliveries, this.duplicates, (worker != null) ? worker : this.workerId, this.createdAt, this.queuedAt,
-				(started != null) ? started : this.startedAt, finished);
+				this.deliveries, this.duplicates, (worker != null) ? worker : this.workerId, this.createdAt,
+				this.queuedAt, (started != null) ? started : this.startedAt, finished);
 	}
 
 }

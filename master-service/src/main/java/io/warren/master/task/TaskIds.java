@@ -7,9 +7,9 @@ import java.util.UUID;
 import org.springframework.stereotype.Component;
 
 /**
- * Makes UUIDv7 task ids (RFC 9562): 48 bits of Unix milliseconds, then a counter seeded at
- * random each millisecond, then random bits. Ids from one master are strictly increasing;
- * ids from several masters sort by time to the millisecond.
+ * Makes UUIDv7 task ids (RFC 9562): 48 bits of Unix milliseconds, then a counter seeded
+ * at random each millisecond, then random bits. Ids from one master are strictly
+ * increasing; ids from several masters sort by time to the millisecond.
  */
 @Component
 public class TaskIds {
@@ -36,7 +36,8 @@ public class TaskIds {
 			this.counter = this.random.nextInt(1 << (COUNTER_BITS - 1));
 		}
 		else if (++this.counter >= (1 << COUNTER_BITS)) {
-			// more ids in one millisecond than the counter holds: borrow the next millisecond
+			// more ids in one millisecond than the counter holds: borrow the next
+			// millisecond
 			this.lastMillis++;
 			this.counter = 0;
 		}

@@ -19,8 +19,8 @@ import org.springframework.stereotype.Repository;
 
 /**
  * The durable task records, in SQL that runs on both H2 and PostgreSQL. Status changes go
- * through {@link TaskStateMachine}; the conditional updates here take their allowed source
- * statuses from it.
+ * through {@link TaskStateMachine}; the conditional updates here take their allowed
+ * source statuses from it.
  */
 @Repository
 public class TaskStore {
@@ -40,7 +40,10 @@ public class TaskStore {
 		this.template = template;
 	}
 
-	/** Stores a new task, to be published once {@code publishAfter} has passed if not confirmed by then. */
+	/**
+	 * Stores a new task, to be published once {@code publishAfter} has passed if not
+	 * confirmed by then.
+	 */
 	public void insert(Task task, Instant publishAfter) {
 		this.jdbc
 			.sql("INSERT INTO tasks (id, type, status, priority, payload, attempt, created_at, publish_after) "
@@ -58,7 +61,9 @@ public class TaskStore {
 			.optional();
 	}
 
-	/** The task with its row locked until the transaction ends; call inside a transaction. */
+	/**
+	 * The task with its row locked until the transaction ends; call inside a transaction.
+	 */
 	public Optional<Task> lock(UUID id) {
 		return this.jdbc.sql("SELECT " + COLUMNS + " FROM tasks WHERE id = ? FOR UPDATE")
 			.param(id)
@@ -80,8 +85,8 @@ public class TaskStore {
 	}
 
 	/**
-	 * Moves each confirmed attempt to {@code QUEUED}, where the state machine allows it; a
-	 * confirm that arrives after a started notice or a result changes nothing.
+	 * Moves each confirmed attempt to {@code QUEUED}, where the state machine allows it;
+	 * a confirm that arrives after a started notice or a result changes nothing.
 	 */
 	public void markConfirmed(Collection<TaskAttempt> confirmed, Instant now) {
 		String sources = inList(TaskStateMachine.sourcesOf(TaskEvent.CONFIRMED));
@@ -90,14 +95,15 @@ public class TaskStore {
 		for (TaskAttempt attempt : confirmed) {
 			rows.add(new Object[] { target.name(), utc(now), attempt.taskId(), attempt.attempt() });
 		}
-		this.template.batchUpdate("UPDATE tasks SET status = ?, queued_at = ? WHERE id = ? AND attempt = ? AND status IN "
-				+ sources, rows);
+		this.template.batchUpdate(
+				"UPDATE tasks SET status = ?, queued_at = ? WHERE id = ? AND attempt = ? AND status IN " + sources,
+				rows);
 	}
 
 	/**
-	 * Claims up to {@code limit} {@code PENDING} tasks whose confirm is overdue and pushes
-	 * their next claim to {@code nextClaim}; rows another master holds are skipped. Call
-	 * inside a transaction.
+	 * Claims up to {@code limit} {@code PENDING} tasks whose confirm is overdue and
+	 * pushes their next claim to {@code nextClaim}; rows another master holds are
+	 * skipped. Call inside a transaction.
 	 */
 	public List<Task> claimOverduePending(int limit, Instant now, Instant nextClaim) {
 		List<Task> claimed = this.jdbc
@@ -137,7 +143,9 @@ public class TaskStore {
 		return true;
 	}
 
-	/** Newest first, after the {@code after} id when given; payload and result left out. */
+	/**
+	 * Newest first, after the {@code after} id when given; payload and result left out.
+	 */
 	public List<Task> list(TaskStatus status, String type, UUID after, int limit) {
 		StringBuilder sql = new StringBuilder("SELECT " + SUMMARY_COLUMNS + " FROM tasks WHERE 1 = 1");
 		List<Object> params = new ArrayList<>();
@@ -165,17 +173,19 @@ public class TaskStore {
 	private static Task task(ResultSet rs, int row) throws SQLException {
 		String errorCode = rs.getString("error_code");
 		TaskError error = (errorCode != null) ? new TaskError(errorCode, rs.getString("error_message"), false) : null;
-		return new Task(rs.getObject("id", UUID.class), rs.getString("type"), TaskStatus.valueOf(rs.getString("status")),
-				rs.getInt("priority"), rs.getString("payload"), rs.getString("result"), error, rs.getInt("attempt"),
-				rs.getInt("deliveries"), rs.getInt("duplicates"), rs.getString("worker_id"), instant(rs, "created_at"),
-				instant(rs, "queued_at"), instant(rs, "started_at"), instant(rs, "finished_at"));
+		return new Task(rs.getObject("id", UUID.class), rs.getString("type"),
+				TaskStatus.valueOf(rs.getString("status")), rs.getInt("priority"), rs.getString("payload"),
+				rs.getString("result"), error, rs.getInt("attempt"), rs.getInt("deliveries"), rs.getInt("duplicates"),
+				rs.getString("worker_id"), instant(rs, "created_at"), instant(rs, "queued_at"),
+				instant(rs, "started_at"), instant(rs, "finished_at"));
 	}
 
 	private static Task summary(ResultSet rs, int row) throws SQLException {
-		return new Task(rs.getObject("id", UUID.class), rs.getString("type"), TaskStatus.valueOf(rs.getString("status")),
-				rs.getInt("priority"), null, null, null, rs.getInt("attempt"), rs.getInt("deliveries"),
-				rs.getInt("duplicates"), rs.getString("worker_id"), instant(rs, "created_at"), instant(rs, "queued_at"),
-				instant(rs, "started_at"), instant(rs, "finished_at"));
+		return new Task(rs.getObject("id", UUID.class), rs.getString("type"),
+				TaskStatus.valueOf(rs.getString("status")), rs.getInt("priority"), null, null, null,
+				rs.getInt("attempt"), rs.getInt("deliveries"), rs.getInt("duplicates"), rs.getString("worker_id"),
+				instant(rs, "created_at"), instant(rs, "queued_at"), instant(rs, "started_at"),
+				instant(rs, "finished_at"));
 	}
 
 	private static Instant instant(ResultSet rs, String column) throws SQLException {
@@ -188,7 +198,9 @@ public class TaskStore {
 	}
 
 	private static String inList(Collection<TaskStatus> statuses) {
-		return statuses.stream().map((status) -> "'" + status.name() + "'").reduce((a, b) -> a + ", " + b)
+		return statuses.stream()
+			.map((status) -> "'" + status.name() + "'")
+			.reduce((a, b) -> a + ", " + b)
 			.map((list) -> "(" + list + ")")
 			.orElseThrow();
 	}

@@ -16,8 +16,8 @@ import org.springframework.stereotype.Service;
 
 /**
  * Accepts a task: checks it, commits its record, then hands it to the publisher. The
- * committed {@code PENDING} record is the outbox: if the publish fails or its confirm never
- * comes, the relay publishes it again, so an accepted task is never lost.
+ * committed {@code PENDING} record is the outbox: if the publish fails or its confirm
+ * never comes, the relay publishes it again, so an accepted task is never lost.
  */
 @Service
 public class TaskSubmission {
@@ -67,8 +67,8 @@ public class TaskSubmission {
 		this.policy.check(type);
 		// both stores keep microseconds: the 202 shows what a later GET will show
 		Instant now = this.clock.instant().truncatedTo(ChronoUnit.MICROS);
-		Task task = Task.submitted(this.ids.next(), type, effectivePriority, this.wire.json().writeValueAsString(payload),
-				now);
+		Task task = Task.submitted(this.ids.next(), type, effectivePriority,
+				this.wire.json().writeValueAsString(payload), now);
 		this.store.insert(task, now.plus(this.properties.relay().confirmTimeout()));
 		log.debug("task {} of type {} stored PENDING", task.id(), type);
 		this.meters.counter("warren.tasks.submitted", "type", type).increment();

@@ -8,8 +8,9 @@ public record TaskSummary(UUID id, String type, TaskStatus status, int priority,
 		int duplicates, String workerId, Instant createdAt, Instant startedAt, Instant finishedAt) {
 
 	static TaskSummary of(Task task) {
-		return new TaskSummary(task.id(), task.type(), task.status(), task.priority(), task.attempt(), task.deliveries(),
-				task.duplicates(), task.workerId(), task.createdAt(), task.startedAt(), task.finishedAt());
+		return new TaskSummary(task.id(), task.type(), task.status(), task.priority(), task.attempt(),
+				task.deliveries(), task.duplicates(), task.workerId(), task.createdAt(), task.startedAt(),
+				task.finishedAt());
 	}
 
 }

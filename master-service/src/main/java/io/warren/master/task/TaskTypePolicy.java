@@ -29,7 +29,10 @@ public class TaskTypePolicy {
 		this.store = store;
 	}
 
-	/** Throws {@link InvalidTaskException} or {@link TaskTypeRefusedException} unless {@code type} may be submitted. */
+	/**
+	 * Throws {@link InvalidTaskException} or {@link TaskTypeRefusedException} unless
+	 * {@code type} may be submitted.
+	 */
 	public void check(String type) {
 		if (!TaskTypes.isValid(type)) {
 			throw new InvalidTaskException("type", "must match " + TaskTypes.NAME.pattern());

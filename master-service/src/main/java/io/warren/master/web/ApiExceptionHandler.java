@@ -81,7 +81,8 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 			HttpHeaders headers, HttpStatusCode status, WebRequest request) {
 		BodyTooLargeException tooLarge = cause(ex, BodyTooLargeException.class);
 		if (tooLarge != null) {
-			return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(BodySizeLimitFilter.tooLarge(tooLarge.limit()));
+			return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE)
+				.body(BodySizeLimitFilter.tooLarge(tooLarge.limit()));
 		}
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, describe(ex));
 		problem.setTitle("Unreadable request body");
@@ -95,7 +96,8 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 		}
 		MismatchedInputException mismatch = cause(ex, MismatchedInputException.class);
 		if (mismatch != null) {
-			String path = mismatch.getPath().stream()
+			String path = mismatch.getPath()
+				.stream()
 				.map((reference) -> (reference.getPropertyName() != null) ? reference.getPropertyName()
 						: String.valueOf(reference.getIndex()))
 				.reduce((a, b) -> a + "." + b)

@@ -21,9 +21,9 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Caps the raw request body at {@code warren.master.max-body-size}: a declared length over
- * the cap is refused before reading, and a body without one stops being read at the cap.
- * Spring's multipart and form limits do not cover JSON bodies.
+ * Caps the raw request body at {@code warren.master.max-body-size}: a declared length
+ * over the cap is refused before reading, and a body without one stops being read at the
+ * cap. Spring's multipart and form limits do not cover JSON bodies.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)

@@ -33,9 +33,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The master reaches the broker through a proxy that the test cuts: a task submitted while
- * the broker is unreachable still gets its 202, stays {@code PENDING}, and is published,
- * run and recorded once the broker is back.
+ * The master reaches the broker through a proxy that the test cuts: a task submitted
+ * while the broker is unreachable still gets its 202, stays {@code PENDING}, and is
+ * published, run and recorded once the broker is back.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class BrokerOutageIntegrationTests {

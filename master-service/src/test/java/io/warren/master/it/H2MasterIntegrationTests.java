@@ -9,7 +9,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-/** The master on its embedded default store, an H2 file database, configured as shipped. */
+/**
+ * The master on its embedded default store, an H2 file database, configured as shipped.
+ */
 class H2MasterIntegrationTests extends MasterIntegrationTests {
 
 	static final String PREFIX = TestBroker.newPrefix();

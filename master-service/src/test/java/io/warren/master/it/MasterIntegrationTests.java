@@ -70,8 +70,10 @@ abstract class MasterIntegrationTests {
 		properties.add("warren.topology.prefix=" + prefix);
 		properties.add("warren.topology.delivery-limit=" + DELIVERY_LIMIT);
 		properties.add("warren.topology.queue-types.it-classic=classic");
-		// one reply consumer: replies are applied in the order the test sends them, so a later
-		// task can serve as a barrier; the out-of-order cases are produced by that send order
+		// one reply consumer: replies are applied in the order the test sends them, so a
+		// later
+		// task can serve as a barrier; the out-of-order cases are produced by that send
+		// order
 		properties.add("warren.master.replies.concurrency=1");
 		properties.add("warren.master.relay.interval=200ms");
 		properties.add("warren.master.relay.confirm-timeout=2s");
@@ -96,8 +98,8 @@ abstract class MasterIntegrationTests {
 
 	static void deleteBrokerObjects(String prefix) {
 		Topology topology = new Topology(TopologyProperties.withPrefix(prefix));
-		List<String> queues = new ArrayList<>(List.of(topology.replyQueue(), topology.deadLetterQueue(),
-				topology.parkedQueue()));
+		List<String> queues = new ArrayList<>(
+				List.of(topology.replyQueue(), topology.deadLetterQueue(), topology.parkedQueue()));
 		usedTypes.forEach((type) -> queues.add(topology.taskQueue(type)));
 		TestBroker.delete(queues,
 				List.of(topology.tasksExchange(), topology.resultsExchange(), topology.deadLetterExchange()));
@@ -169,12 +171,13 @@ abstract class MasterIntegrationTests {
 		sendResult(task, second, Outcome.SUCCEEDED, "\"second\"");
 		sendResult(task, first, Outcome.SUCCEEDED, "\"first\"");
 
-		await().until(() -> this.api.task(id).get("duplicates").asInt() == 1
-				&& "SUCCEEDED".equals(this.api.status(id)));
+		await()
+			.until(() -> this.api.task(id).get("duplicates").asInt() == 1 && "SUCCEEDED".equals(this.api.status(id)));
 		await().until(() -> duplicates(type) == before + 1);
 		JsonNode view = this.api.task(id);
 		assertThat(view.get("deliveries").asInt()).isEqualTo(2);
-		// replies are consumed concurrently: whichever result of the attempt came first is kept
+		// replies are consumed concurrently: whichever result of the attempt came first
+		// is kept
 		assertThat(view.get("result").asString()).isIn("first", "second");
 	}
 
@@ -321,7 +324,8 @@ abstract class MasterIntegrationTests {
 	}
 
 	String type(String base) {
-		// each test class has its own prefix, so type names need not differ between classes
+		// each test class has its own prefix, so type names need not differ between
+		// classes
 		usedTypes.add(base);
 		return base;
 	}
@@ -334,9 +338,8 @@ abstract class MasterIntegrationTests {
 
 	void sendStarted(TaskMessage task, UUID delivery) {
 		this.worker.send(this.topology.resultsExchange(), Topology.startedRoutingKey(task.type()),
-				this.wire.startedMessage(
-						new StartedNotice(task.id(), task.type(), task.attempt(), delivery, "test-worker", false,
-								Instant.now())));
+				this.wire.startedMessage(new StartedNotice(task.id(), task.type(), task.attempt(), delivery,
+						"test-worker", false, Instant.now())));
 	}
 
 	void sendResult(TaskMessage task, UUID delivery, Outcome outcome, String resultJson) {

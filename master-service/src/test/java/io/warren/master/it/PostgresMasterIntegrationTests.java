@@ -7,7 +7,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-/** The master on PostgreSQL, its production store; fails when PostgreSQL is unreachable. */
+/**
+ * The master on PostgreSQL, its production store; fails when PostgreSQL is unreachable.
+ */
 class PostgresMasterIntegrationTests extends MasterIntegrationTests {
 
 	static final String PREFIX = TestBroker.newPrefix();

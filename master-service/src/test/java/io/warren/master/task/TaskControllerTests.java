@@ -50,8 +50,9 @@ class TaskControllerTests {
 	void submittedTaskGets202WithItsLocationAndView() throws Exception {
 		given(this.submission.submit(eq("echo"), any(), isNull())).willReturn(pending("{\"a\":1}"));
 
-		this.mvc.perform(post("/api/v1/tasks").contentType(MediaType.APPLICATION_JSON)
-			.content("{\"type\":\"echo\",\"payload\":{\"a\":1}}"))
+		this.mvc
+			.perform(post("/api/v1/tasks").contentType(MediaType.APPLICATION_JSON)
+				.content("{\"type\":\"echo\",\"payload\":{\"a\":1}}"))
 			.andExpect(status().isAccepted())
 			.andExpect(header().string("Location", "/api/v1/tasks/" + ID))
 			.andExpect(jsonPath("$.id").value(ID.toString()))
@@ -74,7 +75,8 @@ class TaskControllerTests {
 	@Test
 	void failedTaskShowsItsError() throws Exception {
 		Task failed = pending("null").finished(TaskStatus.FAILED, null,
-				new TaskError(TaskError.HANDLER_ERROR, "boom", false), "w1", null, Instant.parse("2026-11-21T10:00:01Z"));
+				new TaskError(TaskError.HANDLER_ERROR, "boom", false), "w1", null,
+				Instant.parse("2026-11-21T10:00:01Z"));
 		given(this.store.find(ID)).willReturn(Optional.of(failed));
 
 		this.mvc.perform(get("/api/v1/tasks/" + ID))
@@ -102,16 +104,18 @@ class TaskControllerTests {
 
 	@Test
 	void unknownFieldIsA400Problem() throws Exception {
-		this.mvc.perform(post("/api/v1/tasks").contentType(MediaType.APPLICATION_JSON)
-			.content("{\"type\":\"echo\",\"payload\":1,\"priorty\":3}"))
+		this.mvc
+			.perform(post("/api/v1/tasks").contentType(MediaType.APPLICATION_JSON)
+				.content("{\"type\":\"echo\",\"payload\":1,\"priorty\":3}"))
 			.andExpect(status().isBadRequest())
 			.andExpect(jsonPath("$.detail").value("unknown field 'priorty'"));
 	}
 
 	@Test
 	void wrongFieldTypeIsA400Problem() throws Exception {
-		this.mvc.perform(post("/api/v1/tasks").contentType(MediaType.APPLICATION_JSON)
-			.content("{\"type\":\"echo\",\"payload\":1,\"priority\":\"high\"}"))
+		this.mvc
+			.perform(post("/api/v1/tasks").contentType(MediaType.APPLICATION_JSON)
+				.content("{\"type\":\"echo\",\"payload\":1,\"priority\":\"high\"}"))
 			.andExpect(status().isBadRequest())
 			.andExpect(jsonPath("$.detail").value("field 'priority' has the wrong type"));
 	}
@@ -128,8 +132,9 @@ class TaskControllerTests {
 		given(this.submission.submit(eq("Bad Type"), any(), any()))
 			.willThrow(new InvalidTaskException("type", "must match [a-z0-9][a-z0-9._-]{0,63}"));
 
-		this.mvc.perform(post("/api/v1/tasks").contentType(MediaType.APPLICATION_JSON)
-			.content("{\"type\":\"Bad Type\",\"payload\":1}"))
+		this.mvc
+			.perform(post("/api/v1/tasks").contentType(MediaType.APPLICATION_JSON)
+				.content("{\"type\":\"Bad Type\",\"payload\":1}"))
 			.andExpect(status().isBadRequest())
 			.andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
 			.andExpect(jsonPath("$.field").value("type"));
@@ -140,8 +145,9 @@ class TaskControllerTests {
 		given(this.submission.submit(eq("junk"), any(), any()))
 			.willThrow(new TaskTypeRefusedException("task type 'junk' is not allowed"));
 
-		this.mvc.perform(post("/api/v1/tasks").contentType(MediaType.APPLICATION_JSON)
-			.content("{\"type\":\"junk\",\"payload\":1}"))
+		this.mvc
+			.perform(post("/api/v1/tasks").contentType(MediaType.APPLICATION_JSON)
+				.content("{\"type\":\"junk\",\"payload\":1}"))
 			.andExpect(status().isUnprocessableContent())
 			.andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
 	}
@@ -169,7 +175,9 @@ class TaskControllerTests {
 		this.mvc.perform(post("/api/v1/tasks").contentType(MediaType.APPLICATION_JSON).content(big).with((request) -> {
 			request.removeHeader("Content-Length");
 			return request;
-		})).andExpect(status().isContentTooLarge()).andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
+		}))
+			.andExpect(status().isContentTooLarge())
+			.andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
 	}
 
 	@Test
@@ -177,8 +185,9 @@ class TaskControllerTests {
 		given(this.submission.submit(any(), any(), any()))
 			.willThrow(new DataAccessResourceFailureException("Connection refused to db-host:5432"));
 
-		this.mvc.perform(post("/api/v1/tasks").contentType(MediaType.APPLICATION_JSON)
-			.content("{\"type\":\"echo\",\"payload\":1}"))
+		this.mvc
+			.perform(post("/api/v1/tasks").contentType(MediaType.APPLICATION_JSON)
+				.content("{\"type\":\"echo\",\"payload\":1}"))
 			.andExpect(status().isServiceUnavailable())
 			.andExpect(header().exists("Retry-After"))
 			.andExpect(jsonPath("$.detail").value("the task store is unavailable; retry later"));
@@ -189,8 +198,7 @@ class TaskControllerTests {
 		Task newer = pending("1");
 		Task older = new Task(UUID.fromString("01a1fde9-da0a-7353-b273-000000000000"), "echo", TaskStatus.QUEUED, 0,
 				null, null, null, 1, 0, 0, null, Instant.parse("2026-11-21T09:00:00Z"), null, null, null);
-		given(this.store.list(eq(TaskStatus.QUEUED), eq("echo"), isNull(), anyInt()))
-			.willReturn(List.of(newer, older));
+		given(this.store.list(eq(TaskStatus.QUEUED), eq("echo"), isNull(), anyInt())).willReturn(List.of(newer, older));
 
 		this.mvc.perform(get("/api/v1/tasks?status=queued&type=echo&limit=1"))
 			.andExpect(status().isOk())

@@ -99,8 +99,10 @@ class TaskStoreIntegrationTests {
 
 			Set<UUID> firstIds = ids(first.get(30, TimeUnit.SECONDS));
 			Set<UUID> secondIds = ids(second);
-			// PostgreSQL hands the second relay the other five; H2 locks every row its scan
-			// touched, so there the second relay may get none. Neither ever gets a task twice.
+			// PostgreSQL hands the second relay the other five; H2 locks every row its
+			// scan
+			// touched, so there the second relay may get none. Neither ever gets a task
+			// twice.
 			assertThat(firstIds).hasSize(5);
 			assertThat(Collections.disjoint(firstIds, secondIds)).as("first and second claims are disjoint").isTrue();
 			if (this.locksOnlyReturnedRows) {
@@ -109,7 +111,8 @@ class TaskStoreIntegrationTests {
 			List<Task> third = this.transactions
 				.execute((s) -> this.store.claimOverduePending(10, this.now, this.now.plusSeconds(60)));
 			Set<UUID> thirdIds = ids(third);
-			assertThat(Collections.disjoint(thirdIds, union(firstIds, secondIds))).as("third claim is disjoint").isTrue();
+			assertThat(Collections.disjoint(thirdIds, union(firstIds, secondIds))).as("third claim is disjoint")
+				.isTrue();
 			assertThat(firstIds.size() + secondIds.size() + thirdIds.size()).isEqualTo(10);
 			assertThat(union(union(firstIds, secondIds), thirdIds)).containsExactlyInAnyOrderElementsOf(pending);
 			List<Task> fourth = this.transactions

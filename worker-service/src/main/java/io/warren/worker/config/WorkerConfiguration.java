@@ -20,7 +20,9 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** Wires the worker: topology, the confirming template, reply publisher and containers. */
+/**
+ * Wires the worker: topology, the confirming template, reply publisher and containers.
+ */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(TopologyProperties.class)
 class WorkerConfiguration {
@@ -45,7 +47,10 @@ class WorkerConfiguration {
 		return WorkerIdentity.of(properties);
 	}
 
-	/** Declared by the admin on every (re)connection: results go to an exchange that must exist. */
+	/**
+	 * Declared by the admin on every (re)connection: results go to an exchange that must
+	 * exist.
+	 */
 	@Bean
 	Declarables sharedTopology(Topology topology) {
 		return topology.shared();

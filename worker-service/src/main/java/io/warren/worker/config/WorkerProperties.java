@@ -38,7 +38,8 @@ public record WorkerProperties(@DefaultValue("") String id, @DefaultValue("4") i
 	}
 
 	/**
-	 * @param enabled whether this worker serves the type (default true when it has a handler)
+	 * @param enabled whether this worker serves the type (default true when it has a
+	 * handler)
 	 * @param concurrency handler threads, each with its own channel and consumer
 	 * @param prefetch unacknowledged deliveries per thread; the default 1 makes the
 	 * worker hold at most {@code concurrency} deliveries of the type (fair dispatch)
@@ -47,7 +48,8 @@ public record WorkerProperties(@DefaultValue("") String id, @DefaultValue("4") i
 	}
 
 	/**
-	 * @param enabled whether the {@code echo}, {@code sleep} and {@code fail} handlers exist
+	 * @param enabled whether the {@code echo}, {@code sleep} and {@code fail} handlers
+	 * exist
 	 */
 	public record Builtins(@DefaultValue("true") boolean enabled) {
 	}

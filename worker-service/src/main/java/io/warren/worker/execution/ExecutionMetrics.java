@@ -10,7 +10,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.warren.protocol.Outcome;
 
-/** The worker's meters: execution time by type and outcome, tasks in flight, malformed messages. */
+/**
+ * The worker's meters: execution time by type and outcome, tasks in flight, malformed
+ * messages.
+ */
 public class ExecutionMetrics {
 
 	private final MeterRegistry registry;

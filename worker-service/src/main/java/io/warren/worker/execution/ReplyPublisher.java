@@ -19,8 +19,9 @@ import org.springframework.amqp.rabbit.connection.CorrelationData;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 
 /**
- * Sends what a worker reports: started notices without waiting (they are advisory), results
- * and dead letters only with a broker confirm, since the task message is acked after them.
+ * Sends what a worker reports: started notices without waiting (they are advisory),
+ * results and dead letters only with a broker confirm, since the task message is acked
+ * after them.
  */
 public class ReplyPublisher {
 
@@ -58,7 +59,10 @@ public class ReplyPublisher {
 				this.wire.resultMessage(result));
 	}
 
-	/** Copies a task message to the dead-letter exchange with the reason; returns once confirmed. */
+	/**
+	 * Copies a task message to the dead-letter exchange with the reason; returns once
+	 * confirmed.
+	 */
 	public void deadLetter(Message message, String routingKey, String reason) {
 		message.getMessageProperties().setHeader(ProtocolHeaders.DEAD_REASON, reason);
 		sendConfirmed(this.topology.deadLetterExchange(), routingKey, message);
@@ -86,7 +90,9 @@ public class ReplyPublisher {
 		}
 	}
 
-	/** The broker did not confirm a message that must be safe before the task is acked. */
+	/**
+	 * The broker did not confirm a message that must be safe before the task is acked.
+	 */
 	public static class UnconfirmedException extends AmqpException {
 
 		UnconfirmedException(String message, Throwable cause) {

@@ -26,10 +26,11 @@ import org.springframework.amqp.core.Message;
 import org.springframework.amqp.rabbit.listener.api.ChannelAwareMessageListener;
 
 /**
- * Runs one task type's deliveries, in the order the protocol sets: started notice, handler,
- * confirmed result, ack. A crash anywhere before the ack leaves the delivery unacked, so the
- * broker redelivers it and the master counts the duplicate. A message that cannot be decoded
- * is copied to the dead-letter exchange with the reason, then acked.
+ * Runs one task type's deliveries, in the order the protocol sets: started notice,
+ * handler, confirmed result, ack. A crash anywhere before the ack leaves the delivery
+ * unacked, so the broker redelivers it and the master counts the duplicate. A message
+ * that cannot be decoded is copied to the dead-letter exchange with the reason, then
+ * acked.
  */
 public class TaskListener implements ChannelAwareMessageListener {
 
@@ -123,8 +124,8 @@ public class TaskListener implements ChannelAwareMessageListener {
 			}
 			String message = (ex.getMessage() != null) ? ex.getMessage() : ex.getClass().getSimpleName();
 			return new TaskResult(task.id(), task.type(), task.attempt(), context.deliveryId(), this.workerId,
-					context.redelivered(), Outcome.FAILED, null,
-					new TaskError(errorCode(ex), message, retryable), started, this.clock.instant());
+					context.redelivered(), Outcome.FAILED, null, new TaskError(errorCode(ex), message, retryable),
+					started, this.clock.instant());
 		}
 		finally {
 			this.metrics.inFlight(task.type(), -1);

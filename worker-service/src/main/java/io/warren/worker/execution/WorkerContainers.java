@@ -24,9 +24,9 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * One listener container per task type this worker serves: {@code concurrency} consumers,
- * each on its own channel with {@code prefetch} unacked deliveries, manual acks. The served
- * types' queues are declared on every new connection, so a worker may start before any task
- * of its types was submitted.
+ * each on its own channel with {@code prefetch} unacked deliveries, manual acks. The
+ * served types' queues are declared on every new connection, so a worker may start before
+ * any task of its types was submitted.
  */
 public class WorkerContainers implements SmartLifecycle {
 

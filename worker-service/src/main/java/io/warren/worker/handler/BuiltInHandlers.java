@@ -8,8 +8,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.stereotype.Component;
 
 /**
- * Handlers every worker has unless {@code warren.worker.builtins.enabled=false}: for trying
- * Warren out, for tests and for benchmarks.
+ * Handlers every worker has unless {@code warren.worker.builtins.enabled=false}: for
+ * trying Warren out, for tests and for benchmarks.
  */
 @Component
 @ConditionalOnBooleanProperty(name = "warren.worker.builtins.enabled", matchIfMissing = true)

@@ -74,8 +74,8 @@ public final class HandlerMethod {
 			return this.json.treeToValue(payload, target);
 		}
 		catch (JacksonException ex) {
-			throw new InvalidPayloadException("payload does not fit the handler of " + this.type + ": "
-					+ ex.getOriginalMessage(), ex);
+			throw new InvalidPayloadException(
+					"payload does not fit the handler of " + this.type + ": " + ex.getOriginalMessage(), ex);
 		}
 	}
 

@@ -17,7 +17,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Finds every {@link TaskHandler} method among the application's beans once they are all
- * created. Two handlers for one type, or an invalid type name, stop the worker at start-up.
+ * created. Two handlers for one type, or an invalid type name, stop the worker at
+ * start-up.
  */
 @Component
 public class HandlerRegistry implements SmartInitializingSingleton {
@@ -55,8 +56,8 @@ public class HandlerRegistry implements SmartInitializingSingleton {
 		HandlerMethod handler = new HandlerMethod(type, bean, invocable, this.wire.json());
 		HandlerMethod previous = this.handlers.putIfAbsent(type, handler);
 		if (previous != null && !previous.describe().equals(handler.describe())) {
-			throw new IllegalStateException("task type '" + type + "' has two handlers: " + previous.describe() + " and "
-					+ handler.describe());
+			throw new IllegalStateException(
+					"task type '" + type + "' has two handlers: " + previous.describe() + " and " + handler.describe());
 		}
 	}
 

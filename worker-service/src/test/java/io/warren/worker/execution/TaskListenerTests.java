@@ -118,7 +118,8 @@ class TaskListenerTests {
 		listener.onMessage(garbage, this.channel);
 
 		InOrder order = inOrder(this.replies, this.channel);
-		order.verify(this.replies).deadLetter(eq(garbage), eq("echo"), org.mockito.ArgumentMatchers.startsWith("malformed"));
+		order.verify(this.replies)
+			.deadLetter(eq(garbage), eq("echo"), org.mockito.ArgumentMatchers.startsWith("malformed"));
 		order.verify(this.channel).basicAck(9, false);
 		verify(this.replies, never()).started(any());
 		verify(this.replies, never()).result(any());
