@@ -323,6 +323,15 @@ abstract class MasterIntegrationTests {
 		assertThat(answer.body().get("field").asString()).isEqualTo("type");
 	}
 
+	@Test
+	void pathThatTomcatRefusesBeforeSpringIsStillAProblem() {
+		WarrenApi.Answer answer = this.api.get("/api/v1/tasks/a%2Fb");
+
+		assertThat(answer.status()).isEqualTo(400);
+		assertThat(answer.contentType()).startsWith("application/problem+json");
+		assertThat(answer.body().get("status").asInt()).isEqualTo(400);
+	}
+
 	String type(String base) {
 		// each test class has its own prefix, so type names need not differ between
 		// classes

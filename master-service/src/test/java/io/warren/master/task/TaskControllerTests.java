@@ -5,16 +5,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-import io.warren.master.config.MasterProperties;
 import io.warren.protocol.TaskError;
-import io.warren.protocol.WireFormat;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
-import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
@@ -32,6 +28,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
+@Import(WebSliceConfiguration.class)
 @WebMvcTest(properties = "warren.master.max-body-size=1KB")
 class TaskControllerTests {
 
@@ -232,17 +229,6 @@ class TaskControllerTests {
 
 	private static Task pending(String payload) {
 		return Task.submitted(ID, "echo", 0, payload, Instant.parse("2026-11-21T10:00:00Z"));
-	}
-
-	@TestConfiguration
-	@EnableConfigurationProperties(MasterProperties.class)
-	static class Config {
-
-		@Bean
-		WireFormat wireFormat() {
-			return new WireFormat("test");
-		}
-
 	}
 
 }

@@ -1,0 +1,20 @@
+package io.warren.master.task;
+
+import io.warren.master.config.MasterProperties;
+import io.warren.protocol.WireFormat;
+
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+
+/** What the web-slice tests need beside the controllers and advice. */
+@TestConfiguration
+@EnableConfigurationProperties(MasterProperties.class)
+class WebSliceConfiguration {
+
+	@Bean
+	WireFormat wireFormat() {
+		return new WireFormat("test");
+	}
+
+}
