@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Runs Warren locally: one master and N workers against the broker on localhost (or wherever
+# SPRING_RABBITMQ_* point), from the built jars. Builds them when missing or stale. Ctrl-C
+# stops everything.
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+Usage: scripts/run.sh [--workers N]
+
+  --workers N   how many worker processes to start (default 2)
+
+Environment:
+  WARREN_HOME        where the master keeps its H2 database and the logs go (default ./.warren)
+  WARREN_PORT        the master's HTTP port (default 8080); workers use the ports after it
+  SPRING_RABBITMQ_HOST, _PORT, _USERNAME, _PASSWORD   the broker (default localhost:5672 guest)
+  SPRING_DATASOURCE_URL, _USERNAME, _PASSWORD         the master's store (default: H2 file in WARREN_HOME/data)
+USAGE
+}
+
+workers=2
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --workers) workers=${2:?--workers needs a number}; shift 2 ;;
+    --workers=*) workers=${1#*=}; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+case "$workers" in ''|*[!0-9]*) echo "--workers needs a whole number" >&2; exit 2 ;; esac
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+home=${WARREN_HOME:-$root/.warren}
+port=${WARREN_PORT:-8080}
+mkdir -p "$home/logs"
+
+jar() { ls "$root/$1"/target/*-exec.jar 2>/dev/null | head -n 1; }
+
+stale() {
+  local jar=$1 module=$2
+  [ -z "$jar" ] && return 0
+  [ -n "$(find "$root/$module/src/main" "$root/common/src/main" "$root/pom.xml" "$root/$module/pom.xml" \
+    -newer "$jar" -type f 2>/dev/null | head -n 1)" ]
+}
+
+master_jar=$(jar master-service)
+worker_jar=$(jar worker-service)
+if stale "$master_jar" master-service || stale "$worker_jar" worker-service; then
+  echo "building the jars (./mvnw -B -q -DskipTests package)..."
+  (cd "$root" && ./mvnw -B -q -DskipTests package -pl common,master-service,worker-service)
+  master_jar=$(jar master-service)
+  worker_jar=$(jar worker-service)
+fi
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  if [ ${#pids[@]} -gt 0 ]; then
+    echo
+    echo "stopping ${#pids[@]} processes..."
+    kill "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+  fi
+}
+trap stop_all INT TERM EXIT
+
+start() {
+  local name=$1 jar=$2 service_port=$3
+  shift 3
+  (cd "$home" && exec java -jar "$jar" --server.port="$service_port" "$@") >"$home/logs/$name.log" 2>&1 &
+  pids+=($!)
+}
+
+wait_healthy() {
+  local name=$1 service_port=$2 pid=$3
+  for _ in $(seq 1 120); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "$name exited during start-up; the end of $home/logs/$name.log:" >&2
+      tail -n 30 "$home/logs/$name.log" >&2
+      exit 1
+    fi
+    if curl -fsS "http://localhost:$service_port/actuator/health" >/dev/null 2>&1; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  echo "$name did not become healthy in 60 s; see $home/logs/$name.log" >&2
+  exit 1
+}
+
+start master "$master_jar" "$port"
+for i in $(seq 1 "$workers"); do
+  start "worker-$i" "$worker_jar" $((port + i)) --warren.worker.id="worker-$i"
+done
+
+wait_healthy master "$port" "${pids[0]}"
+for i in $(seq 1 "$workers"); do
+  wait_healthy "worker-$i" $((port + i)) "${pids[$i]}"
+done
+
+cat <<INFO
+
+Warren is up: 1 master, $workers worker(s). Logs and data in $home
+  API         http://localhost:$port/api/v1/tasks
+  OpenAPI     http://localhost:$port/api/v1/openapi.yaml
+  health      http://localhost:$port/actuator/health
+  metrics     http://localhost:$port/actuator/prometheus
+  workers     http://localhost:$((port + 1))/actuator/health ... http://localhost:$((port + workers))/actuator/health
+
+Submit a task:
+  curl -s -X POST localhost:$port/api/v1/tasks -H 'Content-Type: application/json' \\
+       -d '{"type":"echo","payload":{"hello":"world"}}'
+
+Press Ctrl-C to stop.
+INFO
+
+# exit when any process dies, so a crash is not hidden behind a live prompt
+wait -n "${pids[@]}"
+echo "a Warren process exited; stopping the others (logs in $home/logs)" >&2
+exit 1
