@@ -98,8 +98,7 @@ class ConfirmRecorder implements SmartLifecycle {
 
 	@Override
 	public int getPhase() {
-		// stops after the publisher, so that the last confirms are still written
-		return SmartLifecycle.DEFAULT_PHASE + 1;
+		return DispatchPhases.CONFIRM_RECORDER;
 	}
 
 }

@@ -101,6 +101,11 @@ class PendingTaskRelay implements SmartLifecycle {
 	}
 
 	@Override
+	public int getPhase() {
+		return DispatchPhases.RELAY;
+	}
+
+	@Override
 	public boolean isRunning() {
 		return this.schedule != null;
 	}

@@ -133,6 +133,11 @@ public class TaskPublisher implements SmartLifecycle {
 	}
 
 	@Override
+	public int getPhase() {
+		return DispatchPhases.PUBLISHER;
+	}
+
+	@Override
 	public boolean isRunning() {
 		return this.running;
 	}

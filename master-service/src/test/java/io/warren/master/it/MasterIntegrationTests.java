@@ -1,7 +1,6 @@
 package io.warren.master.it;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
+import org.springframework.amqp.AmqpIOException;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
@@ -340,9 +340,14 @@ abstract class MasterIntegrationTests {
 	}
 
 	Message take(String type) {
-		Message message = this.worker.receive(this.topology.taskQueue(type), Duration.ofSeconds(10).toMillis());
-		assertThat(message).as("a task message on the queue of " + type).isNotNull();
-		return message;
+		// the 202 comes before the publisher has declared the queue and published: wait
+		// for both
+		Message[] taken = new Message[1];
+		await().ignoreException(AmqpIOException.class).until(() -> {
+			taken[0] = this.worker.receive(this.topology.taskQueue(type));
+			return taken[0] != null;
+		});
+		return taken[0];
 	}
 
 	void sendStarted(TaskMessage task, UUID delivery) {
