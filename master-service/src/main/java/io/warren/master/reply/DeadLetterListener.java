@@ -4,18 +4,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import com.rabbitmq.client.Channel;
 import io.warren.protocol.ProtocolHeaders;
 import io.warren.protocol.TaskError;
 import io.warren.protocol.TaskMessage;
 import io.warren.protocol.WireFormat;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
-import org.springframework.amqp.rabbit.listener.api.ChannelAwareMessageListener;
 import org.springframework.stereotype.Component;
 
 /**
@@ -24,9 +20,7 @@ import org.springframework.stereotype.Component;
  * record stays {@code QUEUED} forever. A dead letter that names no known task is parked.
  */
 @Component
-class DeadLetterListener implements ChannelAwareMessageListener {
-
-	private static final Logger log = LoggerFactory.getLogger(DeadLetterListener.class);
+class DeadLetterListener extends SettlingListener {
 
 	private final WireFormat wire;
 
@@ -34,36 +28,15 @@ class DeadLetterListener implements ChannelAwareMessageListener {
 
 	private final Parking parking;
 
-	private final TransientFailures failures;
-
 	DeadLetterListener(WireFormat wire, ReplyApplier applier, Parking parking, TransientFailures failures) {
+		super(failures);
 		this.wire = wire;
 		this.applier = applier;
 		this.parking = parking;
-		this.failures = failures;
 	}
 
 	@Override
-	public void onMessage(Message message, Channel channel) throws Exception {
-		long tag = message.getMessageProperties().getDeliveryTag();
-		try {
-			handle(message);
-			channel.basicAck(tag, false);
-			this.failures.succeeded();
-		}
-		catch (RuntimeException ex) {
-			// in MANUAL ack mode nothing else would ever settle this delivery
-			log.warn("dead letter {} not applied, handing it back to the broker: {}",
-					message.getMessageProperties().getMessageId(), ex.getMessage());
-			this.failures.failed();
-			channel.basicNack(tag, false, true);
-		}
-		finally {
-			MDC.remove("taskId");
-		}
-	}
-
-	private void handle(Message message) {
+	void handle(Message message) {
 		UUID taskId = taskId(message);
 		if (taskId == null) {
 			this.parking.park(message, "dead letter without a task id", "dead-letters");

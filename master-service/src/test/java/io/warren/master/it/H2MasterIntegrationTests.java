@@ -20,10 +20,7 @@ class H2MasterIntegrationTests extends MasterIntegrationTests {
 	static void properties(DynamicPropertyRegistry registry) {
 		Path file = Path.of("target", "it-h2", UUID.randomUUID().toString(), "warren").toAbsolutePath();
 		registry.add("spring.datasource.url", () -> "jdbc:h2:file:" + file + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000");
-		for (String property : springProperties(PREFIX)) {
-			String[] pair = property.split("=", 2);
-			registry.add(pair[0], () -> pair[1]);
-		}
+		register(registry, springProperties(PREFIX));
 	}
 
 	@Override

@@ -33,6 +33,7 @@ import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -81,6 +82,13 @@ abstract class MasterIntegrationTests {
 	}
 
 	abstract String prefix();
+
+	static void register(DynamicPropertyRegistry registry, List<String> properties) {
+		for (String property : properties) {
+			String[] pair = property.split("=", 2);
+			registry.add(pair[0], () -> pair[1]);
+		}
+	}
 
 	@BeforeEach
 	void connect() {

@@ -18,14 +18,8 @@ class PostgresMasterIntegrationTests extends MasterIntegrationTests {
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
-		for (String property : TestPostgres.springProperties(SCHEMA)) {
-			String[] pair = property.split("=", 2);
-			registry.add(pair[0], () -> pair[1]);
-		}
-		for (String property : springProperties(PREFIX)) {
-			String[] pair = property.split("=", 2);
-			registry.add(pair[0], () -> pair[1]);
-		}
+		register(registry, TestPostgres.springProperties(SCHEMA));
+		register(registry, springProperties(PREFIX));
 	}
 
 	@Override

@@ -1,63 +1,21 @@
 package io.warren.master.config;
 
-import java.time.Clock;
-
+import io.warren.protocol.MessagingConfiguration;
 import io.warren.protocol.Topology;
-import io.warren.protocol.TopologyProperties;
-import io.warren.protocol.WireFormat;
 
 import org.springframework.amqp.core.AcknowledgeMode;
-import org.springframework.amqp.core.Declarables;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
-import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
 import org.springframework.amqp.rabbit.listener.api.ChannelAwareMessageListener;
 import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.boot.amqp.autoconfigure.RabbitTemplateConfigurer;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 
-/**
- * The broker side of the master: topology, the confirming template and the two consumers.
- */
+/** The master's two consumers, replies and dead letters, with manual acks. */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(TopologyProperties.class)
-class MessagingConfiguration {
-
-	@Bean
-	Clock clock() {
-		return Clock.systemUTC();
-	}
-
-	@Bean
-	Topology topology(TopologyProperties properties) {
-		return new Topology(properties);
-	}
-
-	@Bean
-	WireFormat wireFormat() {
-		return new WireFormat("warren-master");
-	}
-
-	/** Declared by the admin on every (re)connection. */
-	@Bean
-	Declarables sharedTopology(Topology topology) {
-		return topology.shared();
-	}
-
-	/**
-	 * Publishes with correlated confirms and mandatory returns, on a connection of its
-	 * own so that a blocked publisher (resource alarm) does not stall the consumers.
-	 */
-	@Bean
-	RabbitTemplate rabbitTemplate(RabbitTemplateConfigurer configurer, ConnectionFactory connectionFactory) {
-		RabbitTemplate template = new RabbitTemplate();
-		configurer.configure(template, connectionFactory);
-		template.setMandatory(true);
-		template.setUsePublisherConnection(true);
-		return template;
-	}
+@Import(MessagingConfiguration.class)
+class ListenerConfiguration {
 
 	@Bean
 	SimpleMessageListenerContainer replyContainer(ConnectionFactory connectionFactory, Topology topology,
