@@ -114,7 +114,19 @@ Submit a task:
 Press Ctrl-C to stop.
 INFO
 
-# exit when any process dies, so a crash is not hidden behind a live prompt
-wait -n "${pids[@]}"
-echo "a Warren process exited; stopping the others (logs in $home/logs)" >&2
-exit 1
+# Supervise: a worker that dies is reported and the others go on (its tasks are redelivered
+# to them); the master dying ends the run. Polling keeps this portable to older shells.
+alive=("${pids[@]}")
+while :; do
+  if ! kill -0 "${pids[0]}" 2>/dev/null; then
+    echo "the master exited; stopping the workers (logs in $home/logs)" >&2
+    exit 1
+  fi
+  for i in $(seq 1 "$workers"); do
+    if [ -n "${alive[$i]}" ] && ! kill -0 "${alive[$i]}" 2>/dev/null; then
+      echo "worker-$i exited; the other processes go on (its log: $home/logs/worker-$i.log)"
+      alive[$i]=""
+    fi
+  done
+  sleep 1
+done
