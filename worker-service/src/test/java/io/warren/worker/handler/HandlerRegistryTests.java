@@ -53,6 +53,16 @@ class HandlerRegistryTests {
 		});
 	}
 
+	@Test
+	void builtInHandlersAreOnByDefaultAndCanBeSwitchedOff() {
+		this.runner.withUserConfiguration(BuiltInHandlers.class)
+			.run((context) -> assertThat(context.getBean(HandlerRegistry.class).types()).containsExactly("echo", "fail",
+					"sleep"));
+		this.runner.withUserConfiguration(BuiltInHandlers.class)
+			.withPropertyValues("warren.worker.builtins.enabled=false")
+			.run((context) -> assertThat(context.getBean(HandlerRegistry.class).types()).isEmpty());
+	}
+
 	private static TaskContext context(String type) {
 		return new TaskContext(UUID.randomUUID(), type, 1, UUID.randomUUID(), false, 0, java.time.Instant.now(), "w");
 	}
