@@ -16,6 +16,7 @@ CREATE TABLE tasks (
     queued_at       TIMESTAMP WITH TIME ZONE,
     started_at      TIMESTAMP WITH TIME ZONE,
     finished_at     TIMESTAMP WITH TIME ZONE,
+    updated_at      TIMESTAMP WITH TIME ZONE NOT NULL,
     publish_after   TIMESTAMP WITH TIME ZONE NOT NULL,
     publish_count   INTEGER                  NOT NULL DEFAULT 0
 );

@@ -69,7 +69,7 @@ class ReplyApplier {
 		Applied applied = (next != null) ? Applied.APPLIED : Applied.REFUSED;
 		Task toStore = (next != null) ? next : counted;
 		if (!toStore.equals(task)) {
-			this.store.update(toStore);
+			this.store.update(toStore, now);
 		}
 		if (applied == Applied.APPLIED) {
 			log.debug("task {} {} -> {} by {}", task.id(), task.status(), toStore.status(), reply.workerId());
@@ -96,7 +96,8 @@ class ReplyApplier {
 		if (next.isEmpty()) {
 			return Applied.REFUSED;
 		}
-		this.store.update(task.finished(next.get(), null, error, null, null, this.clock.instant()));
+		Instant now = this.clock.instant();
+		this.store.update(task.finished(next.get(), null, error, null, null, now), now);
 		log.warn("task {} FAILED: its message was dead-lettered ({})", task.id(), error.message());
 		this.meters.counter("warren.tasks.completed", "type", task.type(), "outcome", next.get().name()).increment();
 		return Applied.APPLIED;

@@ -69,7 +69,7 @@ class TaskController {
 				? new TaskView.ErrorView(task.error().code(), task.error().message()) : null;
 		return new TaskView(task.id(), task.type(), task.status(), task.priority(), json(task.payload()),
 				json(task.result()), error, task.attempt(), task.deliveries(), task.duplicates(), task.workerId(),
-				task.createdAt(), task.startedAt(), task.finishedAt());
+				task.createdAt(), task.startedAt(), task.finishedAt(), task.updatedAt());
 	}
 
 	private JsonNode json(String text) {

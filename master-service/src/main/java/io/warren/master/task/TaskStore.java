@@ -26,10 +26,10 @@ import org.springframework.stereotype.Repository;
 public class TaskStore {
 
 	private static final String COLUMNS = "id, type, status, priority, payload, result, error_code, error_message, "
-			+ "attempt, deliveries, duplicates, worker_id, created_at, queued_at, started_at, finished_at";
+			+ "attempt, deliveries, duplicates, worker_id, created_at, queued_at, started_at, finished_at, updated_at";
 
 	private static final String SUMMARY_COLUMNS = "id, type, status, priority, attempt, deliveries, duplicates, "
-			+ "worker_id, created_at, queued_at, started_at, finished_at";
+			+ "worker_id, created_at, queued_at, started_at, finished_at, updated_at";
 
 	private final JdbcClient jdbc;
 
@@ -45,11 +45,11 @@ public class TaskStore {
 	 * confirmed by then.
 	 */
 	public void insert(Task task, Instant publishAfter) {
-		this.jdbc
-			.sql("INSERT INTO tasks (id, type, status, priority, payload, attempt, created_at, publish_after) "
-					+ "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+		this.jdbc.sql(
+				"INSERT INTO tasks (id, type, status, priority, payload, attempt, created_at, updated_at, publish_after) "
+						+ "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 			.params(task.id(), task.type(), task.status().name(), task.priority(), task.payload(), task.attempt(),
-					utc(task.createdAt()), utc(publishAfter))
+					utc(task.createdAt()), utc(task.createdAt()), utc(publishAfter))
 			.update();
 	}
 
@@ -71,16 +71,20 @@ public class TaskStore {
 			.optional();
 	}
 
-	/** Writes every mutable field of a task whose row the caller has locked. */
-	public void update(Task task) {
+	/**
+	 * Writes every mutable field of a task whose row the caller has locked, as changed at
+	 * {@code now}.
+	 */
+	public void update(Task task, Instant now) {
 		TaskError error = task.error();
 		this.jdbc
 			.sql("UPDATE tasks SET status = ?, result = ?, error_code = ?, error_message = ?, attempt = ?, "
-					+ "deliveries = ?, duplicates = ?, worker_id = ?, queued_at = ?, started_at = ?, finished_at = ? "
-					+ "WHERE id = ?")
+					+ "deliveries = ?, duplicates = ?, worker_id = ?, queued_at = ?, started_at = ?, finished_at = ?, "
+					+ "updated_at = ? " + "WHERE id = ?")
 			.params(task.status().name(), task.result(), (error != null) ? error.code() : null,
 					(error != null) ? error.message() : null, task.attempt(), task.deliveries(), task.duplicates(),
-					task.workerId(), utc(task.queuedAt()), utc(task.startedAt()), utc(task.finishedAt()), task.id())
+					task.workerId(), utc(task.queuedAt()), utc(task.startedAt()), utc(task.finishedAt()), utc(now),
+					task.id())
 			.update();
 	}
 
@@ -93,10 +97,11 @@ public class TaskStore {
 		TaskStatus target = TaskStateMachine.next(TaskStatus.PENDING, TaskEvent.CONFIRMED).orElseThrow();
 		List<Object[]> rows = new ArrayList<>(confirmed.size());
 		for (TaskAttempt attempt : confirmed) {
-			rows.add(new Object[] { target.name(), utc(now), attempt.taskId(), attempt.attempt() });
+			rows.add(new Object[] { target.name(), utc(now), utc(now), attempt.taskId(), attempt.attempt() });
 		}
 		this.template.batchUpdate(
-				"UPDATE tasks SET status = ?, queued_at = ? WHERE id = ? AND attempt = ? AND status IN " + sources,
+				"UPDATE tasks SET status = ?, queued_at = ?, updated_at = ? WHERE id = ? AND attempt = ? AND status IN "
+						+ sources,
 				rows);
 	}
 
@@ -177,7 +182,7 @@ public class TaskStore {
 				TaskStatus.valueOf(rs.getString("status")), rs.getInt("priority"), rs.getString("payload"),
 				rs.getString("result"), error, rs.getInt("attempt"), rs.getInt("deliveries"), rs.getInt("duplicates"),
 				rs.getString("worker_id"), instant(rs, "created_at"), instant(rs, "queued_at"),
-				instant(rs, "started_at"), instant(rs, "finished_at"));
+				instant(rs, "started_at"), instant(rs, "finished_at"), instant(rs, "updated_at"));
 	}
 
 	private static Task summary(ResultSet rs, int row) throws SQLException {
@@ -185,7 +190,7 @@ public class TaskStore {
 				TaskStatus.valueOf(rs.getString("status")), rs.getInt("priority"), null, null, null,
 				rs.getInt("attempt"), rs.getInt("deliveries"), rs.getInt("duplicates"), rs.getString("worker_id"),
 				instant(rs, "created_at"), instant(rs, "queued_at"), instant(rs, "started_at"),
-				instant(rs, "finished_at"));
+				instant(rs, "finished_at"), instant(rs, "updated_at"));
 	}
 
 	private static Instant instant(ResultSet rs, String column) throws SQLException {

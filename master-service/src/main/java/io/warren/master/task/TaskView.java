@@ -21,11 +21,13 @@ import tools.jackson.databind.JsonNode;
  * @param workerId the worker that reported last
  * @param createdAt when it was submitted
  * @param startedAt when a worker started it
- * @param finishedAt when it finished
+ * @param finishedAt when the handler of its result ended
+ * @param updatedAt when the master last changed the record (for a finished task: when its
+ * result was recorded)
  */
 public record TaskView(UUID id, String type, TaskStatus status, int priority, JsonNode payload, JsonNode result,
 		ErrorView error, int attempts, int deliveries, int duplicates, String workerId, Instant createdAt,
-		Instant startedAt, Instant finishedAt) {
+		Instant startedAt, Instant finishedAt, Instant updatedAt) {
 
 	/**
 	 * Why a task failed.

@@ -162,6 +162,8 @@ abstract class MasterIntegrationTests {
 		assertThat(view.get("duplicates").asInt()).isZero();
 		assertThat(view.get("workerId").asString()).isEqualTo("test-worker");
 		assertThat(view.get("finishedAt").isNull()).isFalse();
+		assertThat(Instant.parse(view.get("updatedAt").asString()))
+			.isAfterOrEqualTo(Instant.parse(view.get("createdAt").asString()));
 	}
 
 	@Test

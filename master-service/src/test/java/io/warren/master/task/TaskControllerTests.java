@@ -194,7 +194,8 @@ class TaskControllerTests {
 	void listReturnsSummariesAndACursorWhenThereIsMore() throws Exception {
 		Task newer = pending("1");
 		Task older = new Task(UUID.fromString("01a1fde9-da0a-7353-b273-000000000000"), "echo", TaskStatus.QUEUED, 0,
-				null, null, null, 1, 0, 0, null, Instant.parse("2026-11-21T09:00:00Z"), null, null, null);
+				null, null, null, 1, 0, 0, null, Instant.parse("2026-11-21T09:00:00Z"), null, null, null,
+				Instant.parse("2026-11-21T09:00:00Z"));
 		given(this.store.list(eq(TaskStatus.QUEUED), eq("echo"), isNull(), anyInt())).willReturn(List.of(newer, older));
 
 		this.mvc.perform(get("/api/v1/tasks?status=queued&type=echo&limit=1"))

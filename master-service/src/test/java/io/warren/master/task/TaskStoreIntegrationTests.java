@@ -126,7 +126,7 @@ class TaskStoreIntegrationTests {
 			UUID runningId = insertOverdue(1).get(0);
 			this.transactions.executeWithoutResult((s) -> {
 				Task running = this.store.lock(runningId).orElseThrow();
-				this.store.update(running.started(TaskStatus.RUNNING, "w", this.now));
+				this.store.update(running.started(TaskStatus.RUNNING, "w", this.now), this.now);
 			});
 
 			this.store.markConfirmed(List.of(new TaskAttempt(pendingId, 1), new TaskAttempt(runningId, 1)), this.now);
