@@ -1,0 +1,118 @@
+package io.warren.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/** Submits no-op {@code echo} tasks over HTTP, as many clients would. */
+final class LoadGenerator implements AutoCloseable {
+
+	/** A task that got its 202, with when it was meant to be sent. */
+	record Submitted(String id, Instant intended) {
+	}
+
+	private final ExecutorService executor = Executors.newFixedThreadPool(4);
+
+	private final HttpClient http = HttpClient.newBuilder()
+		.version(HttpClient.Version.HTTP_1_1)
+		.executor(this.executor)
+		.connectTimeout(Duration.ofSeconds(5))
+		.build();
+
+	private final URI tasks;
+
+	private final AtomicInteger failures = new AtomicInteger();
+
+	LoadGenerator(int port) {
+		this.tasks = URI.create("http://localhost:" + port + "/api/v1/tasks");
+	}
+
+	/** Submissions that did not get a 202. */
+	int failures() {
+		return this.failures.get();
+	}
+
+	/** As fast as {@code concurrency} requests in flight allow, for {@code seconds}. */
+	List<Submitted> fullSpeed(int seconds, int concurrency) throws InterruptedException {
+		Queue<Submitted> accepted = new ConcurrentLinkedQueue<>();
+		Semaphore inFlight = new Semaphore(concurrency);
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+		int n = 0;
+		while (System.nanoTime() < deadline) {
+			inFlight.acquire();
+			Instant now = Instant.now();
+			send(n++, now, accepted).whenComplete((ignored, ex) -> inFlight.release());
+		}
+		inFlight.acquire(concurrency);
+		return List.copyOf(accepted);
+	}
+
+	/**
+	 * Open loop at {@code rate} per second for {@code seconds}: each request is due at a
+	 * fixed time whatever the previous ones did, and its latency counts from then (no
+	 * coordinated omission).
+	 */
+	List<Submitted> fixedRate(int rate, int seconds) throws InterruptedException {
+		Queue<Submitted> accepted = new ConcurrentLinkedQueue<>();
+		AtomicInteger inFlight = new AtomicInteger();
+		int total = rate * seconds;
+		long start = System.nanoTime();
+		Instant startInstant = Instant.now();
+		for (int i = 0; i < total; i++) {
+			long due = start + (long) (i * 1e9 / rate);
+			long wait = due - System.nanoTime();
+			if (wait > 0) {
+				LockSupport.parkNanos(wait);
+			}
+			if (inFlight.incrementAndGet() > 20_000) {
+				throw new IllegalStateException("the master fell more than 20,000 requests behind");
+			}
+			send(i, startInstant.plusNanos(due - start), accepted).whenComplete((r, ex) -> inFlight.decrementAndGet());
+		}
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+		while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+			TimeUnit.MILLISECONDS.sleep(10);
+		}
+		return List.copyOf(accepted);
+	}
+
+	private java.util.concurrent.CompletableFuture<HttpResponse<String>> send(int n, Instant intended,
+			Queue<Submitted> accepted) {
+		HttpRequest request = HttpRequest.newBuilder(this.tasks)
+			.header("Content-Type", "application/json")
+			.timeout(Duration.ofSeconds(60))
+			.POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"echo\",\"payload\":{\"n\":" + n + "}}"))
+			.build();
+		return this.http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, ex) -> {
+			if (ex == null && response.statusCode() == 202) {
+				accepted.add(new Submitted(idOf(response.body()), intended));
+			}
+			else {
+				this.failures.incrementAndGet();
+			}
+		});
+	}
+
+	private static String idOf(String body) {
+		int start = body.indexOf("\"id\":\"") + 6;
+		return body.substring(start, body.indexOf('"', start));
+	}
+
+	@Override
+	public void close() {
+		this.executor.shutdownNow();
+	}
+
+}

@@ -1,0 +1,109 @@
+package io.warren.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What one benchmark run measures.
+ *
+ * @param brokerSeconds measured seconds of the bare-broker round trip (after 5 s of
+ * warm-up)
+ * @param fullSeconds seconds of full-speed submission
+ * @param rate the fixed submission rate, tasks per second, for latency
+ * @param rateSeconds seconds at the fixed rate
+ * @param concurrency HTTP requests in flight at full speed
+ * @param workers worker processes
+ * @param variants store and queue type pairs to run; the first is the one the JSON line
+ * reports
+ * @param perfTest also run RabbitMQ PerfTest for the broker baseline
+ * @param profile record the master with JFR during the full-speed phase and print where
+ * its CPU goes
+ * @param rabbitHost broker host
+ * @param rabbitPort broker port
+ * @param postgresUrl JDBC URL of a PostgreSQL database Warren may create schemas in
+ */
+record Options(int brokerSeconds, int fullSeconds, int rate, int rateSeconds, int concurrency, int workers,
+		List<Variant> variants, boolean perfTest, boolean profile, String rabbitHost, int rabbitPort,
+		String postgresUrl) {
+
+	/** One store and queue type. */
+	record Variant(String store, String queueType) {
+
+		@Override
+		public String toString() {
+			return this.store + "/" + this.queueType;
+		}
+
+	}
+
+	static Options parse(String[] args) {
+		int brokerSeconds = 30;
+		int fullSeconds = 30;
+		int rate = 1000;
+		int rateSeconds = 20;
+		int concurrency = 64;
+		int workers = 2;
+		String store = "h2";
+		String queueType = "quorum";
+		boolean all = false;
+		boolean perfTest = false;
+		boolean profile = false;
+		for (int i = 0; i < args.length; i++) {
+			String arg = args[i];
+			switch (arg) {
+				case "--broker-seconds" -> brokerSeconds = Integer.parseInt(args[++i]);
+				case "--full-seconds" -> fullSeconds = Integer.parseInt(args[++i]);
+				case "--rate" -> rate = Integer.parseInt(args[++i]);
+				case "--rate-seconds" -> rateSeconds = Integer.parseInt(args[++i]);
+				case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
+				case "--workers" -> workers = Integer.parseInt(args[++i]);
+				case "--store" -> store = args[++i];
+				case "--queue-type" -> queueType = args[++i];
+				case "--all" -> all = true;
+				case "--perftest" -> perfTest = true;
+				case "--profile" -> profile = true;
+				case "--quick" -> {
+					brokerSeconds = 10;
+					fullSeconds = 10;
+					rateSeconds = 10;
+				}
+				default -> throw new IllegalArgumentException("unknown option " + arg + "\n" + usage());
+			}
+		}
+		List<Variant> variants = new ArrayList<>();
+		variants.add(new Variant(store, queueType));
+		if (all) {
+			for (String s : List.of("h2", "postgresql")) {
+				for (String q : List.of("quorum", "classic")) {
+					Variant variant = new Variant(s, q);
+					if (!variants.contains(variant)) {
+						variants.add(variant);
+					}
+				}
+			}
+		}
+		String host = System.getenv().getOrDefault("SPRING_RABBITMQ_HOST", "localhost");
+		int port = Integer.parseInt(System.getenv().getOrDefault("SPRING_RABBITMQ_PORT", "5672"));
+		String postgres = System.getenv()
+			.getOrDefault("WARREN_BENCH_POSTGRES_URL", "jdbc:postgresql://localhost:5432/test");
+		return new Options(brokerSeconds, fullSeconds, rate, rateSeconds, concurrency, workers, variants, perfTest,
+				profile, host, port, postgres);
+	}
+
+	static String usage() {
+		return """
+				Usage: scripts/bench.sh [options]
+				  --store h2|postgresql     store of the reported variant (default h2)
+				  --queue-type quorum|classic  queue type of the reported variant (default quorum)
+				  --all                     also run the other stores and queue types (about 10 more minutes)
+				  --workers N               worker processes (default 2)
+				  --broker-seconds S        bare-broker measurement (default 30)
+				  --full-seconds S          full-speed submission (default 30)
+				  --rate R --rate-seconds S fixed-rate phase for latency (default 1000/s for 20 s)
+				  --concurrency C           HTTP requests in flight at full speed (default 64)
+				  --perftest                cross-check the broker baseline with RabbitMQ PerfTest
+				  --profile                 record the master with JFR and print where its CPU goes
+				  --quick                   10 s phases, for trying the harness out""";
+	}
+
+}
