@@ -7,13 +7,6 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-for arg in "$@"; do
-  if [ "$arg" = "--help" ] || [ "$arg" = "-h" ]; then
-    java -cp "benchmarks/target/classes:benchmarks/target/lib/*" io.warren.bench.Bench --help 2>&1 | tail -n +2 || true
-    exit 0
-  fi
-done
-
 stale() {
   local marker=$1
   [ ! -e "$marker" ] && return 0
@@ -33,6 +26,12 @@ for arg in "$@"; do
     echo "fetching RabbitMQ PerfTest..." >&2
     ./mvnw -B -q -f benchmarks/perftest/pom.xml dependency:copy-dependencies \
       -DoutputDirectory="$root/benchmarks/target/perftest-lib"
+  fi
+done
+
+for arg in "$@"; do
+  if [ "$arg" = "-h" ]; then
+    set -- --help
   fi
 done
 

@@ -35,6 +35,8 @@ final class LoadGenerator implements AutoCloseable {
 
 	private final AtomicInteger failures = new AtomicInteger();
 
+	private final java.util.Map<String, Integer> reasons = new java.util.concurrent.ConcurrentHashMap<>();
+
 	LoadGenerator(int port) {
 		this.tasks = URI.create("http://localhost:" + port + "/api/v1/tasks");
 	}
@@ -42,6 +44,11 @@ final class LoadGenerator implements AutoCloseable {
 	/** Submissions that did not get a 202. */
 	int failures() {
 		return this.failures.get();
+	}
+
+	/** Why submissions failed: HTTP status or exception, with counts. */
+	java.util.Map<String, Integer> failureReasons() {
+		return java.util.Map.copyOf(this.reasons);
 	}
 
 	/** As fast as {@code concurrency} requests in flight allow, for {@code seconds}. */
@@ -101,6 +108,9 @@ final class LoadGenerator implements AutoCloseable {
 			}
 			else {
 				this.failures.incrementAndGet();
+				String reason = (ex != null) ? ex.getClass().getSimpleName() + ": " + ex.getMessage()
+						: "HTTP " + response.statusCode();
+				this.reasons.merge(reason, 1, Integer::sum);
 			}
 		});
 	}

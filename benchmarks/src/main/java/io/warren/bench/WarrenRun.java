@@ -40,8 +40,8 @@ final class WarrenRun {
 
 	/** What one variant measured. */
 	record Result(Options.Variant variant, int workers, int fullTasks, double tasksPerSecond, Histogram latencyMicros,
-			int rateTasks, int lost, int duplicates, int failedSubmissions, Map<String, Double> cpuMicrosPerTask,
-			List<String> profile) {
+			int rateTasks, int lost, int duplicates, int failedSubmissions, Map<String, Integer> failureReasons,
+			Map<String, Double> cpuMicrosPerTask, List<String> profile) {
 	}
 
 	private final Options options;
@@ -133,7 +133,7 @@ final class WarrenRun {
 				}
 			});
 			return new Result(this.variant, this.options.workers(), full.size(), full.size() / seconds, latency,
-					paced.size(), lost, duplicates, load.failures(), cpuPerTask, profile);
+					paced.size(), lost, duplicates, load.failures(), load.failureReasons(), cpuPerTask, profile);
 		}
 	}
 
