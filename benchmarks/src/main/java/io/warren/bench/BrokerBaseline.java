@@ -33,8 +33,6 @@ final class BrokerBaseline {
 
 	static final int PREFETCH = 250;
 
-	private static final int WARM_UP_SECONDS = 5;
-
 	/**
 	 * Messages per second consumed over both queues, and round trips per second (half).
 	 */
@@ -68,7 +66,7 @@ final class BrokerBaseline {
 				publisher.start();
 				publishers.add(publisher);
 			}
-			TimeUnit.SECONDS.sleep(WARM_UP_SECONDS);
+			TimeUnit.SECONDS.sleep(options.warmUpSeconds());
 			long start = System.nanoTime();
 			long before = consumed.get();
 			TimeUnit.SECONDS.sleep(options.brokerSeconds());

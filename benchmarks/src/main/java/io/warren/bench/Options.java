@@ -1,5 +1,6 @@
 package io.warren.bench;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,10 +22,12 @@ import java.util.List;
  * @param rabbitHost broker host
  * @param rabbitPort broker port
  * @param postgresUrl JDBC URL of a PostgreSQL database Warren may create schemas in
+ * @param warmUpSeconds seconds of full-speed warm-up before anything is measured
+ * @param root the repository's root directory, where the built jars are
  */
 record Options(int brokerSeconds, int fullSeconds, int rate, int rateSeconds, int concurrency, int workers,
 		List<Variant> variants, boolean perfTest, boolean profile, String rabbitHost, int rabbitPort,
-		String postgresUrl) {
+		String postgresUrl, int warmUpSeconds, Path root) {
 
 	/** One store and queue type. */
 	record Variant(String store, String queueType) {
@@ -87,7 +90,7 @@ record Options(int brokerSeconds, int fullSeconds, int rate, int rateSeconds, in
 		String postgres = System.getenv()
 			.getOrDefault("WARREN_BENCH_POSTGRES_URL", "jdbc:postgresql://localhost:5432/test");
 		return new Options(brokerSeconds, fullSeconds, rate, rateSeconds, concurrency, workers, variants, perfTest,
-				profile, host, port, postgres);
+				profile, host, port, postgres, 5, Path.of(System.getProperty("warren.root", ".")).toAbsolutePath());
 	}
 
 	static String usage() {

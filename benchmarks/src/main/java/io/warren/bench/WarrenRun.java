@@ -63,7 +63,7 @@ final class WarrenRun {
 	private WarrenRun(Options options, Options.Variant variant) {
 		this.options = options;
 		this.variant = variant;
-		this.workDir = Path.of("benchmarks", "target", "runs", this.id).toAbsolutePath();
+		this.workDir = options.root().resolve(Path.of("benchmarks", "target", "runs", this.id));
 	}
 
 	static Result run(Options options, Options.Variant variant) throws Exception {
@@ -81,7 +81,7 @@ final class WarrenRun {
 		startServices();
 		try (LoadGenerator load = new LoadGenerator(this.port)) {
 			log("warming up");
-			load.fullSpeed(5, this.options.concurrency());
+			load.fullSpeed(this.options.warmUpSeconds(), this.options.concurrency());
 			awaitRecorded(load, Duration.ofMinutes(3));
 
 			log("full speed for " + this.options.fullSeconds() + " s, " + this.options.concurrency() + " in flight");
@@ -152,7 +152,7 @@ final class WarrenRun {
 			master.add("--spring.datasource.password=");
 			master.add("--spring.flyway.schemas=" + this.schema);
 		}
-		start("master", jar("master-service"), master);
+		start("master", jar(this.options.root(), "master-service"), master);
 		List<Integer> workerPorts = new ArrayList<>();
 		for (int i = 1; i <= this.options.workers(); i++) {
 			int workerPort = freePort();
@@ -160,7 +160,7 @@ final class WarrenRun {
 			List<String> worker = new ArrayList<>(common);
 			worker.add("--server.port=" + workerPort);
 			worker.add("--warren.worker.id=bench-worker-" + i);
-			start("worker-" + i, jar("worker-service"), worker);
+			start("worker-" + i, jar(this.options.root(), "worker-service"), worker);
 		}
 		awaitHealthy(this.port);
 		for (int workerPort : workerPorts) {
@@ -342,8 +342,8 @@ final class WarrenRun {
 		throw new IllegalStateException("Warren did not become healthy; logs in " + this.workDir);
 	}
 
-	private static Path jar(String module) throws IOException {
-		try (var files = Files.list(Path.of(module, "target"))) {
+	private static Path jar(Path root, String module) throws IOException {
+		try (var files = Files.list(root.resolve(Path.of(module, "target")))) {
 			return files.filter((file) -> file.getFileName().toString().endsWith("-exec.jar"))
 				.findFirst()
 				.orElseThrow(() -> new IllegalStateException("no built jar in " + module + "/target"))
