@@ -64,6 +64,19 @@ public final class TestBroker {
 		return properties;
 	}
 
+	/**
+	 * Deletes every Warren exchange and queue under {@code prefix}, with the given task
+	 * types' queues.
+	 */
+	public static void deleteWarren(String prefix, java.util.Collection<String> taskTypes) {
+		io.warren.protocol.Topology topology = new io.warren.protocol.Topology(
+				io.warren.protocol.TopologyProperties.withPrefix(prefix));
+		List<String> queues = new ArrayList<>(
+				List.of(topology.replyQueue(), topology.deadLetterQueue(), topology.parkedQueue()));
+		taskTypes.forEach((type) -> queues.add(topology.taskQueue(type)));
+		delete(queues, List.of(topology.tasksExchange(), topology.resultsExchange(), topology.deadLetterExchange()));
+	}
+
 	/** Deletes the named queues and exchanges; missing ones are ignored. */
 	public static void delete(List<String> queues, List<String> exchanges) {
 		CachingConnectionFactory factory = connectionFactory();

@@ -96,11 +96,7 @@ final class WarrenCluster implements AutoCloseable {
 		if (this.master != null) {
 			this.master.close();
 		}
-		List<String> queues = new ArrayList<>(
-				List.of(this.topology.replyQueue(), this.topology.deadLetterQueue(), this.topology.parkedQueue()));
-		this.types.forEach((type) -> queues.add(this.topology.taskQueue(type)));
-		TestBroker.delete(queues, List.of(this.topology.tasksExchange(), this.topology.resultsExchange(),
-				this.topology.deadLetterExchange()));
+		TestBroker.deleteWarren(this.prefix, this.types);
 		if (this.postgresSchema != null) {
 			TestPostgres.dropSchema(this.postgresSchema);
 		}

@@ -71,11 +71,7 @@ class WorkerIntegrationTests {
 
 	@AfterAll
 	static void cleanUp() {
-		Topology topology = new Topology(TopologyProperties.withPrefix(PREFIX));
-		TestBroker.delete(
-				List.of(topology.replyQueue(), topology.deadLetterQueue(), topology.parkedQueue(),
-						topology.taskQueue("echo"), topology.taskQueue("fail")),
-				List.of(topology.tasksExchange(), topology.resultsExchange(), topology.deadLetterExchange()));
+		TestBroker.deleteWarren(PREFIX, List.of("echo", "fail"));
 	}
 
 	@Test

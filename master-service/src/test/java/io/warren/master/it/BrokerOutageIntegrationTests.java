@@ -2,7 +2,6 @@ package io.warren.master.it;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -27,7 +26,6 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -61,11 +59,7 @@ abstract class BrokerOutageIntegrationTests {
 	}
 
 	static void cleanUp(String prefix) {
-		Topology topology = new Topology(TopologyProperties.withPrefix(prefix));
-		TestBroker.delete(
-				List.of(topology.replyQueue(), topology.deadLetterQueue(), topology.parkedQueue(),
-						topology.taskQueue("outage"), topology.taskQueue("deleted")),
-				List.of(topology.tasksExchange(), topology.resultsExchange(), topology.deadLetterExchange()));
+		TestBroker.deleteWarren(prefix, List.of("outage", "deleted"));
 	}
 
 	@AfterAll

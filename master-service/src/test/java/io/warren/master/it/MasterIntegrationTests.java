@@ -105,12 +105,7 @@ abstract class MasterIntegrationTests {
 	}
 
 	static void deleteBrokerObjects(String prefix) {
-		Topology topology = new Topology(TopologyProperties.withPrefix(prefix));
-		List<String> queues = new ArrayList<>(
-				List.of(topology.replyQueue(), topology.deadLetterQueue(), topology.parkedQueue()));
-		usedTypes.forEach((type) -> queues.add(topology.taskQueue(type)));
-		TestBroker.delete(queues,
-				List.of(topology.tasksExchange(), topology.resultsExchange(), topology.deadLetterExchange()));
+		TestBroker.deleteWarren(prefix, usedTypes);
 	}
 
 	@AfterAll
