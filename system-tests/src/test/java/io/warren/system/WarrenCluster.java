@@ -53,7 +53,6 @@ final class WarrenCluster implements AutoCloseable {
 	/** Starts (or restarts) the master and returns a client of its API. */
 	WarrenApi startMaster() {
 		List<String> arguments = new ArrayList<>(common());
-		arguments.add("warren.master.relay.confirm-timeout=3s");
 		if (this.postgresSchema != null) {
 			arguments.addAll(TestPostgres.springProperties(this.postgresSchema));
 		}

@@ -77,7 +77,6 @@ abstract class MasterIntegrationTests {
 		// order
 		properties.add("warren.master.replies.concurrency=1");
 		properties.add("warren.master.relay.interval=200ms");
-		properties.add("warren.master.relay.confirm-timeout=2s");
 		return properties;
 	}
 
