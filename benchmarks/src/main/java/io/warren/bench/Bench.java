@@ -71,13 +71,13 @@ public final class Bench {
 				perfTest.containsKey(type) ? String.format("%.0f", perfTest.get(type)) : "-"));
 		System.out.println();
 		System.out.println("Warren end to end: echo tasks over HTTP, submit to result recorded in the store");
-		System.out.printf("  %-20s %7s %8s %10s %7s %8s %8s %8s %8s %6s %5s%n", "store/queues", "workers", "tasks",
-				"tasks/s", "ratio", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "lost", "dups");
+		System.out.printf("  %-20s %7s %8s %10s %7s %8s %8s %8s %8s %6s %5s %6s%n", "store/queues", "workers", "tasks",
+				"tasks/s", "ratio", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "lost", "dups", "relay");
 		for (WarrenRun.Result r : results) {
 			double broker = baselines.get(r.variant().queueType()).roundTripsPerSecond();
-			System.out.printf("  %-20s %7d %8d %10.0f %7.3f %8.1f %8.1f %8.1f %8.1f %6d %5d%n", r.variant(),
+			System.out.printf("  %-20s %7d %8d %10.0f %7.3f %8.1f %8.1f %8.1f %8.1f %6d %5d %6d%n", r.variant(),
 					r.workers(), r.fullTasks(), r.tasksPerSecond(), r.tasksPerSecond() / broker, ms(r, 50), ms(r, 99),
-					ms(r, 99.9), r.latencyMicros().getMaxValue() / 1000.0, r.lost(), r.duplicates());
+					ms(r, 99.9), r.latencyMicros().getMaxValue() / 1000.0, r.lost(), r.duplicates(), r.republished());
 		}
 		for (WarrenRun.Result r : results) {
 			if (r.failedSubmissions() > 0) {
@@ -85,6 +85,8 @@ public final class Bench {
 						r.failureReasons());
 			}
 		}
+		System.out
+			.println("  (dups: duplicate executions detected and counted; relay: tasks the relay published again)");
 		System.out.printf("  (latency at a fixed %d tasks/s for %d s, open loop; throughput at full speed with %d "
 				+ "requests in flight)%n", options.rate(), options.rateSeconds(), options.concurrency());
 		System.out.println();

@@ -40,8 +40,8 @@ final class WarrenRun {
 
 	/** What one variant measured. */
 	record Result(Options.Variant variant, int workers, int fullTasks, double tasksPerSecond, Histogram latencyMicros,
-			int rateTasks, int lost, int duplicates, int failedSubmissions, Map<String, Integer> failureReasons,
-			Map<String, Double> cpuMicrosPerTask, List<String> profile) {
+			int rateTasks, int lost, int duplicates, int republished, int failedSubmissions,
+			Map<String, Integer> failureReasons, Map<String, Double> cpuMicrosPerTask, List<String> profile) {
 	}
 
 	private final Options options;
@@ -97,6 +97,7 @@ final class WarrenRun {
 			List<LoadGenerator.Submitted> paced = load.fixedRate(this.options.rate(), this.options.rateSeconds());
 			awaitRecorded(load, Duration.ofMinutes(5));
 
+			int republished = (int) meter("warren_relay_republished_total");
 			log("checking every task in the store");
 			Map<String, JsonNode> records = allTasks();
 			Instant lastRecorded = firstSubmit;
@@ -133,7 +134,8 @@ final class WarrenRun {
 				}
 			});
 			return new Result(this.variant, this.options.workers(), full.size(), full.size() / seconds, latency,
-					paced.size(), lost, duplicates, load.failures(), load.failureReasons(), cpuPerTask, profile);
+					paced.size(), lost, duplicates, republished, load.failures(), load.failureReasons(), cpuPerTask,
+					profile);
 		}
 	}
 

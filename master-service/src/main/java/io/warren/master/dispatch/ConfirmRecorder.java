@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Moves confirmed tasks to {@code QUEUED} in batches, on its own thread, so that confirm
@@ -32,11 +33,14 @@ class ConfirmRecorder implements SmartLifecycle {
 
 	private final Clock clock;
 
+	private final TransactionTemplate transactions;
+
 	private volatile Thread worker;
 
-	ConfirmRecorder(TaskStore store, Clock clock) {
+	ConfirmRecorder(TaskStore store, Clock clock, TransactionTemplate transactions) {
 		this.store = store;
 		this.clock = clock;
+		this.transactions = transactions;
 	}
 
 	void confirmed(TaskAttempt attempt) {
@@ -53,7 +57,10 @@ class ConfirmRecorder implements SmartLifecycle {
 				}
 				batch.add(first);
 				this.confirmed.drainTo(batch, BATCH - 1);
-				this.store.markConfirmed(batch, this.clock.instant());
+				// one commit per batch: in autocommit, PostgreSQL would commit (and
+				// fsync) every row
+				this.transactions
+					.executeWithoutResult((status) -> this.store.markConfirmed(batch, this.clock.instant()));
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();

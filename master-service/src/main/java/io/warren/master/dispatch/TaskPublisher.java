@@ -1,11 +1,15 @@
 package io.warren.master.dispatch;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.warren.master.config.MasterProperties;
 import io.warren.master.task.Task;
 import io.warren.master.task.TaskAttempt;
 import io.warren.protocol.TaskMessage;
@@ -44,16 +48,22 @@ public class TaskPublisher implements SmartLifecycle {
 
 	private final ThreadPoolExecutor dispatch;
 
+	private final Clock clock;
+
+	private final Duration confirmTimeout;
+
 	private volatile boolean running;
 
 	TaskPublisher(RabbitTemplate template, TaskQueues queues, Topology topology, WireFormat wire,
-			ConfirmRecorder confirms, MeterRegistry meters) {
+			ConfirmRecorder confirms, MeterRegistry meters, Clock clock, MasterProperties properties) {
 		this.template = template;
 		this.queues = queues;
 		this.topology = topology;
 		this.wire = wire;
 		this.confirms = confirms;
 		this.meters = meters;
+		this.clock = clock;
+		this.confirmTimeout = properties.relay().confirmTimeout();
 		// Bounded: when the broker is slow, the overflow stays PENDING and the relay
 		// takes it.
 		this.dispatch = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(10_000),
@@ -70,11 +80,27 @@ public class TaskPublisher implements SmartLifecycle {
 			return;
 		}
 		try {
-			this.dispatch.execute(() -> publish(task));
+			this.dispatch.execute(() -> {
+				if (leftToRelay(task, this.clock.instant())) {
+					log.debug("task {} waited too long to be published; the relay will publish it", task.id());
+					this.meters.counter("warren.publish.left-to-relay").increment();
+					return;
+				}
+				publish(task);
+			});
 		}
 		catch (RejectedExecutionException ex) {
 			log.debug("task {} left to the relay: publish backlog full", task.id());
 		}
+	}
+
+	/**
+	 * Whether a task waited in the publish backlog so long that the relay may claim it
+	 * before its confirm is recorded. Publishing it here as well would run it twice; from
+	 * half the confirm timeout on, only the relay publishes it.
+	 */
+	boolean leftToRelay(Task task, Instant now) {
+		return now.isAfter(task.createdAt().plus(this.confirmTimeout.dividedBy(2)));
 	}
 
 	/** Publishes now; returns false if the message could not be handed to the broker. */

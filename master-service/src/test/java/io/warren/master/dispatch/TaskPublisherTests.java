@@ -1,0 +1,47 @@
+package io.warren.master.dispatch;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Set;
+import java.util.UUID;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.warren.master.config.MasterProperties;
+import io.warren.master.task.Task;
+import io.warren.protocol.Topology;
+import io.warren.protocol.TopologyProperties;
+import io.warren.protocol.WireFormat;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.util.unit.DataSize;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.mock;
+
+class TaskPublisherTests {
+
+	private final Instant created = Instant.parse("2026-11-21T10:00:00Z");
+
+	private final TaskPublisher publisher = new TaskPublisher(mock(RabbitTemplate.class), mock(TaskQueues.class),
+			new Topology(TopologyProperties.withPrefix("")), new WireFormat("test"), mock(ConfirmRecorder.class),
+			new SimpleMeterRegistry(), Clock.fixed(this.created, ZoneOffset.UTC),
+			new MasterProperties(DataSize.ofMegabytes(1), Set.of(), 100,
+					new MasterProperties.Relay(Duration.ofSeconds(1), Duration.ofSeconds(10), 500),
+					new MasterProperties.Replies(2, 100), new MasterProperties.Paging(50, 500)));
+
+	private final Task task = Task.submitted(UUID.randomUUID(), "echo", 0, "1", this.created);
+
+	@Test
+	void taskFreshFromTheRequestIsPublishedByTheDispatcher() {
+		assertThat(this.publisher.leftToRelay(this.task, this.created.plusSeconds(4))).isFalse();
+	}
+
+	@Test
+	void taskThatWaitedHalfTheConfirmTimeoutIsLeftToTheRelaySoItIsNotPublishedTwice() {
+		assertThat(this.publisher.leftToRelay(this.task, this.created.plusMillis(5_001))).isTrue();
+	}
+
+}
