@@ -15,8 +15,8 @@ import io.warren.protocol.TaskResult;
 import io.warren.protocol.Topology;
 import io.warren.protocol.TopologyProperties;
 import io.warren.protocol.WireFormat;
+import io.warren.testsupport.BrokerCleanup;
 import io.warren.testsupport.TestBroker;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,6 +27,9 @@ import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -35,6 +38,7 @@ import static org.awaitility.Awaitility.await;
 
 /** A worker against the real broker; the test plays the master with plain AMQP. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE)
+@DirtiesContext
 class WorkerIntegrationTests {
 
 	static final String PREFIX = TestBroker.newPrefix();
@@ -67,11 +71,6 @@ class WorkerIntegrationTests {
 	@AfterEach
 	void disconnect() {
 		this.broker.destroy();
-	}
-
-	@AfterAll
-	static void cleanUp() {
-		TestBroker.deleteWarren(PREFIX, List.of("echo", "fail"));
 	}
 
 	@Test
@@ -145,6 +144,20 @@ class WorkerIntegrationTests {
 			return replies.size() == count;
 		});
 		return replies;
+	}
+
+	/**
+	 * Deletes the topology once the context is closed, so its containers cannot declare
+	 * it again.
+	 */
+	@TestConfiguration
+	static class Cleanup {
+
+		@Bean
+		BrokerCleanup brokerCleanup(TopologyProperties topology) {
+			return new BrokerCleanup(topology.prefix(), () -> List.of("echo", "fail"));
+		}
+
 	}
 
 }

@@ -14,6 +14,7 @@ import io.warren.protocol.Topology;
 import io.warren.protocol.TopologyProperties;
 import io.warren.protocol.WireFormat;
 import io.warren.testsupport.TcpProxy;
+import io.warren.testsupport.BrokerCleanup;
 import io.warren.testsupport.TestBroker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,9 @@ import org.springframework.amqp.core.Message;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -33,6 +37,7 @@ import static org.awaitility.Awaitility.await;
  * back, the worker consumes and reports again without a restart.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE)
+@DirtiesContext
 class WorkerReconnectIntegrationTests {
 
 	static final String PREFIX = TestBroker.newPrefix();
@@ -59,7 +64,6 @@ class WorkerReconnectIntegrationTests {
 	@AfterAll
 	static void cleanUp() {
 		proxy.close();
-		TestBroker.deleteWarren(PREFIX, List.of("echo"));
 	}
 
 	@Test
@@ -106,6 +110,20 @@ class WorkerReconnectIntegrationTests {
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
+	}
+
+	/**
+	 * Deletes the topology once the context is closed, so its containers cannot declare
+	 * it again.
+	 */
+	@TestConfiguration
+	static class Cleanup {
+
+		@Bean
+		BrokerCleanup brokerCleanup(TopologyProperties topology) {
+			return new BrokerCleanup(topology.prefix(), () -> List.of("echo"));
+		}
+
 	}
 
 }

@@ -13,6 +13,7 @@ import io.warren.protocol.TaskResult;
 import io.warren.protocol.Topology;
 import io.warren.protocol.TopologyProperties;
 import io.warren.protocol.WireFormat;
+import io.warren.testsupport.BrokerCleanup;
 import io.warren.testsupport.TcpProxy;
 import io.warren.testsupport.TestBroker;
 import io.warren.testsupport.WarrenApi;
@@ -24,6 +25,10 @@ import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
@@ -36,6 +41,8 @@ import static org.awaitility.Awaitility.await;
  * published, run and recorded once the broker is back.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@Import(BrokerOutageIntegrationTests.Cleanup.class)
+@DirtiesContext
 abstract class BrokerOutageIntegrationTests {
 
 	static final TcpProxy proxy = startProxy();
@@ -56,10 +63,6 @@ abstract class BrokerOutageIntegrationTests {
 		registry.add("warren.topology.prefix", () -> prefix);
 		registry.add("warren.master.relay.interval", () -> "200ms");
 		registry.add("warren.master.relay.confirm-timeout", () -> "1s");
-	}
-
-	static void cleanUp(String prefix) {
-		TestBroker.deleteWarren(prefix, List.of("outage", "deleted"));
 	}
 
 	@AfterAll
@@ -145,6 +148,20 @@ abstract class BrokerOutageIntegrationTests {
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
+	}
+
+	/**
+	 * Deletes the topology once the context is closed, so its containers cannot declare
+	 * it again.
+	 */
+	@TestConfiguration
+	static class Cleanup {
+
+		@Bean
+		BrokerCleanup brokerCleanup(TopologyProperties topology) {
+			return new BrokerCleanup(topology.prefix(), () -> List.of("outage", "deleted"));
+		}
+
 	}
 
 }

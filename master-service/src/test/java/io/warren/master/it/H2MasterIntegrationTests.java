@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.UUID;
 
 import io.warren.testsupport.TestBroker;
-import org.junit.jupiter.api.AfterAll;
 
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -26,11 +25,6 @@ class H2MasterIntegrationTests extends MasterIntegrationTests {
 	@Override
 	String prefix() {
 		return PREFIX;
-	}
-
-	@AfterAll
-	static void cleanUp() {
-		deleteBrokerObjects(PREFIX);
 	}
 
 }

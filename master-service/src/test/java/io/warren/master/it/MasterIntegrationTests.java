@@ -16,9 +16,9 @@ import io.warren.protocol.TaskResult;
 import io.warren.protocol.Topology;
 import io.warren.protocol.TopologyProperties;
 import io.warren.protocol.WireFormat;
+import io.warren.testsupport.BrokerCleanup;
 import io.warren.testsupport.TestBroker;
 import io.warren.testsupport.WarrenApi;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,6 +32,10 @@ import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
@@ -44,6 +48,8 @@ import static org.awaitility.Awaitility.await;
  * the database.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@Import(MasterIntegrationTests.Cleanup.class)
+@DirtiesContext
 abstract class MasterIntegrationTests {
 
 	static final int DELIVERY_LIMIT = 2;
@@ -101,15 +107,6 @@ abstract class MasterIntegrationTests {
 	@AfterEach
 	void disconnect() {
 		this.broker.destroy();
-	}
-
-	static void deleteBrokerObjects(String prefix) {
-		TestBroker.deleteWarren(prefix, usedTypes);
-	}
-
-	@AfterAll
-	static void forgetTypes() {
-		usedTypes.clear();
 	}
 
 	@Test
@@ -376,6 +373,20 @@ abstract class MasterIntegrationTests {
 	double stale() {
 		var counter = this.meters.find("warren.replies.stale").tag("kind", "result").counter();
 		return (counter != null) ? counter.count() : 0;
+	}
+
+	/**
+	 * Deletes the topology once the context is closed, so its containers cannot declare
+	 * it again.
+	 */
+	@TestConfiguration
+	static class Cleanup {
+
+		@Bean
+		BrokerCleanup brokerCleanup(TopologyProperties topology) {
+			return new BrokerCleanup(topology.prefix(), () -> usedTypes);
+		}
+
 	}
 
 }

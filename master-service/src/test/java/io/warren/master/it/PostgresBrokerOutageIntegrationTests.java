@@ -26,7 +26,6 @@ class PostgresBrokerOutageIntegrationTests extends BrokerOutageIntegrationTests 
 
 	@AfterAll
 	static void cleanUp() {
-		cleanUp(PREFIX);
 		TestPostgres.dropSchema(SCHEMA);
 	}
 

@@ -29,7 +29,6 @@ class PostgresMasterIntegrationTests extends MasterIntegrationTests {
 
 	@AfterAll
 	static void cleanUp() {
-		deleteBrokerObjects(PREFIX);
 		TestPostgres.dropSchema(SCHEMA);
 	}
 
