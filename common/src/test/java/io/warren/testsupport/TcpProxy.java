@@ -36,6 +36,17 @@ public final class TcpProxy implements AutoCloseable {
 		acceptor.start();
 	}
 
+	/** A proxy to the test broker ({@link TestBroker#endpoint()}). */
+	public static TcpProxy toBroker() {
+		TestBroker.Endpoint broker = TestBroker.endpoint();
+		try {
+			return new TcpProxy(broker.host(), broker.port());
+		}
+		catch (IOException ex) {
+			throw new java.io.UncheckedIOException(ex);
+		}
+	}
+
 	/** The loopback port clients connect to. */
 	public int port() {
 		return this.server.getLocalPort();

@@ -65,6 +65,18 @@ public final class TestBroker {
 	}
 
 	/**
+	 * Registers {@code name=value} Spring properties with a test's dynamic property
+	 * registry.
+	 */
+	public static void register(org.springframework.test.context.DynamicPropertyRegistry registry,
+			List<String> properties) {
+		for (String property : properties) {
+			String[] pair = property.split("=", 2);
+			registry.add(pair[0], () -> pair[1]);
+		}
+	}
+
+	/**
 	 * Deletes every Warren exchange and queue under {@code prefix}, with the given task
 	 * types' queues.
 	 */

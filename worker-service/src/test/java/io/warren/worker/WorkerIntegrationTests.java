@@ -53,10 +53,7 @@ class WorkerIntegrationTests {
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
-		TestBroker.springProperties().forEach((property) -> {
-			String[] pair = property.split("=", 2);
-			registry.add(pair[0], () -> pair[1]);
-		});
+		TestBroker.register(registry, TestBroker.springProperties());
 		registry.add("warren.topology.prefix", () -> PREFIX);
 		registry.add("warren.worker.id", () -> "it-worker");
 		registry.add("warren.worker.types.sleep.enabled", () -> "false");

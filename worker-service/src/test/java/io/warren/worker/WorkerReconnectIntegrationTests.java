@@ -1,7 +1,5 @@
 package io.warren.worker;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -42,7 +40,7 @@ class WorkerReconnectIntegrationTests {
 
 	static final String PREFIX = TestBroker.newPrefix();
 
-	static final TcpProxy proxy = startProxy();
+	static final TcpProxy proxy = TcpProxy.toBroker();
 
 	private final Topology topology = new Topology(TopologyProperties.withPrefix(PREFIX));
 
@@ -50,10 +48,7 @@ class WorkerReconnectIntegrationTests {
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
-		TestBroker.springProperties().forEach((property) -> {
-			String[] pair = property.split("=", 2);
-			registry.add(pair[0], () -> pair[1]);
-		});
+		TestBroker.register(registry, TestBroker.springProperties());
 		registry.add("spring.rabbitmq.host", () -> "127.0.0.1");
 		registry.add("spring.rabbitmq.port", proxy::port);
 		registry.add("warren.topology.prefix", () -> PREFIX);
@@ -100,16 +95,6 @@ class WorkerReconnectIntegrationTests {
 			}
 		}
 		return false;
-	}
-
-	private static TcpProxy startProxy() {
-		try {
-			TestBroker.Endpoint broker = TestBroker.endpoint();
-			return new TcpProxy(broker.host(), broker.port());
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
 	}
 
 	/**

@@ -1,7 +1,5 @@
 package io.warren.master.it;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -45,7 +43,7 @@ import static org.awaitility.Awaitility.await;
 @DirtiesContext
 abstract class BrokerOutageIntegrationTests {
 
-	static final TcpProxy proxy = startProxy();
+	static final TcpProxy proxy = TcpProxy.toBroker();
 
 	@LocalServerPort
 	int port;
@@ -57,7 +55,7 @@ abstract class BrokerOutageIntegrationTests {
 
 	/** The broker through the proxy, a fast relay, and the subclass's store. */
 	static void register(DynamicPropertyRegistry registry, String prefix) {
-		MasterIntegrationTests.register(registry, TestBroker.springProperties());
+		TestBroker.register(registry, TestBroker.springProperties());
 		registry.add("spring.rabbitmq.host", () -> "127.0.0.1");
 		registry.add("spring.rabbitmq.port", proxy::port);
 		registry.add("warren.topology.prefix", () -> prefix);
@@ -138,16 +136,6 @@ abstract class BrokerOutageIntegrationTests {
 
 	private double publishFailures() {
 		return this.meters.find("warren.publish.failures").counters().stream().mapToDouble((c) -> c.count()).sum();
-	}
-
-	private static TcpProxy startProxy() {
-		try {
-			TestBroker.Endpoint broker = TestBroker.endpoint();
-			return new TcpProxy(broker.host(), broker.port());
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
 	}
 
 	/**

@@ -19,7 +19,7 @@ class H2MasterIntegrationTests extends MasterIntegrationTests {
 	static void properties(DynamicPropertyRegistry registry) {
 		Path file = Path.of("target", "it-h2", UUID.randomUUID().toString(), "warren").toAbsolutePath();
 		registry.add("spring.datasource.url", () -> "jdbc:h2:file:" + file + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000");
-		register(registry, springProperties(PREFIX));
+		TestBroker.register(registry, springProperties(PREFIX));
 	}
 
 	@Override

@@ -37,7 +37,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -87,13 +86,6 @@ abstract class MasterIntegrationTests {
 	}
 
 	abstract String prefix();
-
-	static void register(DynamicPropertyRegistry registry, List<String> properties) {
-		for (String property : properties) {
-			String[] pair = property.split("=", 2);
-			registry.add(pair[0], () -> pair[1]);
-		}
-	}
 
 	@BeforeEach
 	void connect() {

@@ -16,7 +16,7 @@ class PostgresBrokerOutageIntegrationTests extends BrokerOutageIntegrationTests 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
 		register(registry, PREFIX);
-		MasterIntegrationTests.register(registry, TestPostgres.springProperties(SCHEMA));
+		TestBroker.register(registry, TestPostgres.springProperties(SCHEMA));
 	}
 
 	@Override

@@ -18,8 +18,8 @@ class PostgresMasterIntegrationTests extends MasterIntegrationTests {
 
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
-		register(registry, TestPostgres.springProperties(SCHEMA));
-		register(registry, springProperties(PREFIX));
+		TestBroker.register(registry, TestPostgres.springProperties(SCHEMA));
+		TestBroker.register(registry, springProperties(PREFIX));
 	}
 
 	@Override
