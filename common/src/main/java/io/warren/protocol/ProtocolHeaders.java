@@ -21,6 +21,9 @@ public final class ProtocolHeaders {
 	/** The {@code type} property of a started notice. */
 	public static final String STARTED_TYPE = "warren.started";
 
+	/** The {@code type} property of a released notice. */
+	public static final String RELEASED_TYPE = "warren.released";
+
 	/** The {@code type} property of a result. */
 	public static final String RESULT_TYPE = "warren.result";
 

@@ -3,9 +3,10 @@ package io.warren.protocol;
 import java.util.UUID;
 
 /**
- * What a worker sends back about one delivery of a task: a started notice or a result.
+ * What a worker sends back about one delivery of a task: a started notice, a result, or a
+ * released notice when it hands the delivery back unfinished.
  */
-public sealed interface Reply permits StartedNotice, TaskResult {
+public sealed interface Reply permits StartedNotice, TaskResult, ReleasedNotice {
 
 	/** The task id. */
 	UUID taskId();

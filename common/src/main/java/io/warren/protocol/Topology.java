@@ -77,6 +77,11 @@ public final class Topology {
 		return "started." + taskType;
 	}
 
+	/** Routing key of a released notice for a task type. */
+	public static String releasedRoutingKey(String taskType) {
+		return "released." + taskType;
+	}
+
 	/** Routing key of a result for a task type. */
 	public static String resultRoutingKey(String taskType) {
 		return "result." + taskType;
@@ -93,6 +98,7 @@ public final class Topology {
 		return new Declarables(tasks, results, deadLetter, replies, deadLetters, parked,
 				BindingBuilder.bind(replies).to(results).with("started.*"),
 				BindingBuilder.bind(replies).to(results).with("result.*"),
+				BindingBuilder.bind(replies).to(results).with("released.*"),
 				BindingBuilder.bind(deadLetters).to(deadLetter));
 	}
 

@@ -57,6 +57,12 @@ public final class WireFormat {
 				properties(result.taskId().toString(), ProtocolHeaders.RESULT_TYPE, result.attempt()));
 	}
 
+	/** A persistent released notice. */
+	public Message releasedMessage(ReleasedNotice notice) {
+		return new Message(this.json.writeValueAsBytes(notice),
+				properties(notice.taskId().toString(), ProtocolHeaders.RELEASED_TYPE, notice.attempt()));
+	}
+
 	/**
 	 * Reads a task message; throws {@link MalformedMessageException} if it is not one.
 	 */
@@ -70,7 +76,10 @@ public final class WireFormat {
 		return task;
 	}
 
-	/** Reads a started notice or a result, told apart by the {@code type} property. */
+	/**
+	 * Reads a started notice, a result or a released notice, told apart by the
+	 * {@code type} property.
+	 */
 	public Reply readReply(Message message) {
 		requireProtocol(message);
 		String type = message.getMessageProperties().getType();
@@ -79,6 +88,9 @@ public final class WireFormat {
 		}
 		if (ProtocolHeaders.RESULT_TYPE.equals(type)) {
 			return read(message, TaskResult.class);
+		}
+		if (ProtocolHeaders.RELEASED_TYPE.equals(type)) {
+			return read(message, ReleasedNotice.class);
 		}
 		throw new MalformedMessageException("unknown reply type property: " + type);
 	}

@@ -51,6 +51,10 @@ class WireFormatTests {
 
 		assertThat(this.wire.readReply(this.wire.startedMessage(started))).isEqualTo(started);
 		assertThat(this.wire.readReply(this.wire.resultMessage(result))).isEqualTo(result);
+		ReleasedNotice released = new ReleasedNotice(id, "echo", 1, started.deliveryId(), "w1", false, Instant.now());
+		assertThat(this.wire.readReply(this.wire.releasedMessage(released))).isEqualTo(released);
+		assertThat(this.wire.releasedMessage(released).getMessageProperties().getType())
+			.isEqualTo(ProtocolHeaders.RELEASED_TYPE);
 	}
 
 	@Test

@@ -60,6 +60,33 @@ public final class WarrenApi {
 		return (task != null) ? task.get("status").asString() : null;
 	}
 
+	/**
+	 * The status of one component of {@code /actuator/health} (or of a group, such as
+	 * {@code readiness}, when the component is null).
+	 */
+	public String health(String group, String component) {
+		JsonNode health = get("/actuator/health" + ((group != null) ? "/" + group : "")).body();
+		JsonNode node = (component != null) ? health.path("components").path(component) : health;
+		return node.path("status").asString();
+	}
+
+	/** GETs a path that answers plain text, such as {@code /actuator/prometheus}. */
+	public String text(String path) {
+		try {
+			return this.http
+				.send(HttpRequest.newBuilder(URI.create(this.base + path)).timeout(Duration.ofSeconds(30)).build(),
+						HttpResponse.BodyHandlers.ofString())
+				.body();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("request to the master failed", ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
 	/** GETs a path of the master. */
 	public Answer get(String path) {
 		return send(HttpRequest.newBuilder(URI.create(this.base + path)).GET());

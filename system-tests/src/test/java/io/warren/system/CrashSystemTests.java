@@ -3,12 +3,11 @@ package io.warren.system;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.warren.testsupport.WarrenApi;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,32 +16,34 @@ import static org.awaitility.Awaitility.await;
 /** Real processes killed with SIGKILL: nothing that got a 202 is lost. */
 class CrashSystemTests {
 
-	@Test
-	void everyTaskThatGot202SurvivesSigkillOfTheMasterOnH2AndRunsAfterTheRestart() throws Exception {
-		try (WarrenCluster cluster = WarrenCluster.onH2()) {
+	@ParameterizedTest(name = "on {0}")
+	@ValueSource(strings = { "h2", "postgresql" })
+	void everyTaskThatGot202SurvivesSigkillOfTheMasterAndResultsSentWhileItWasDownAreRecorded(String store)
+			throws Exception {
+		try (WarrenCluster cluster = store.equals("h2") ? WarrenCluster.onH2() : WarrenCluster.onPostgres()) {
 			WarrenApi api = cluster.startMaster();
-			ConcurrentLinkedQueue<String> accepted = new ConcurrentLinkedQueue<>();
-			AtomicBoolean stop = new AtomicBoolean();
-			// submit as fast as one client can, and kill the master in the middle of it
-			CompletableFuture<Void> load = CompletableFuture.runAsync(() -> {
-				int i = 0;
-				while (!stop.get()) {
-					try {
-						WarrenApi.Answer answer = api.submit("echo", "{\"n\":" + i++ + "}");
-						if (answer.status() == 202) {
-							accepted.add(answer.body().get("id").asString());
-						}
-					}
-					catch (RuntimeException ex) {
-						// the master is gone: this request got no 202
-					}
-				}
-			});
-			await().until(() -> accepted.size() >= 300);
-			cluster.master().kill();
-			stop.set(true);
-			load.get();
-			assertThat(cluster.h2FileExists()).isTrue();
+			cluster.startWorker("steady");
+			List<String> accepted = new ArrayList<>();
+			// submit as fast as one client can, and kill the master in the middle of it,
+			// while two slow tasks run: their results come while the master is down
+			try (SubmitLoad load = SubmitLoad.start(api, "echo")) {
+				await().until(() -> load.accepted().size() >= 300);
+				List<String> slow = List.of(api.accepted("sleep", "{\"ms\":3000}"),
+						api.accepted("sleep", "{\"ms\":3000}"));
+				await().until(() -> slow.stream().allMatch((id) -> "RUNNING".equals(api.status(id))));
+				cluster.master().kill();
+				accepted.addAll(slow);
+				accepted.addAll(load.stopAndGet());
+			}
+			if (store.equals("h2")) {
+				assertThat(cluster.h2FileExists()).isTrue();
+			}
+			// the worker goes on with what was queued; its results wait for the master
+			String replies = cluster.topology.replyQueue();
+			await().until(
+					() -> cluster.messagesIn(replies) > 0 && cluster.messagesIn(cluster.topology.taskQueue("echo")) == 0
+							&& cluster.messagesIn(cluster.topology.taskQueue("sleep")) == 0);
+			long waitingResults = cluster.messagesIn(replies);
 
 			WarrenApi restarted = cluster.startMaster();
 			List<String> missing = new ArrayList<>();
@@ -52,10 +53,10 @@ class CrashSystemTests {
 				}
 			}
 			assertThat(missing).as("tasks that got a 202 and are gone after SIGKILL of the master").isEmpty();
-
-			cluster.startWorker("after-crash");
+			assertThat(waitingResults).as("replies produced while the master was down").isPositive();
 			await().atMost(Duration.ofMinutes(2))
 				.until(() -> accepted.stream().allMatch((id) -> "SUCCEEDED".equals(restarted.status(id))));
+			await().until(() -> cluster.messagesIn(replies) == 0);
 		}
 	}
 

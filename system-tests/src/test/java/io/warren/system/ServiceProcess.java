@@ -94,6 +94,21 @@ final class ServiceProcess implements AutoCloseable {
 		awaitExit();
 	}
 
+	/** The exit code, once the process has exited. */
+	int exitCode() {
+		return this.process.exitValue();
+	}
+
+	/** The process's output so far. */
+	String log() {
+		try {
+			return Files.readString(this.log);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
 	boolean isAlive() {
 		return this.process.isAlive();
 	}
@@ -117,7 +132,7 @@ final class ServiceProcess implements AutoCloseable {
 	private boolean healthy() {
 		try {
 			HttpResponse<String> response = http
-				.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + "/actuator/health"))
+				.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + "/actuator/health/readiness"))
 					.timeout(Duration.ofSeconds(2))
 					.build(), HttpResponse.BodyHandlers.ofString());
 			return response.statusCode() == 200;

@@ -12,6 +12,10 @@ import io.warren.testsupport.TestBroker;
 import io.warren.testsupport.TestPostgres;
 import io.warren.testsupport.WarrenApi;
 
+import org.springframework.amqp.core.QueueInformation;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitAdmin;
+
 /**
  * A master and workers run from the built jars against the test broker, under a name
  * prefix of their own, in a working directory under target/. The master uses the shipped
@@ -51,8 +55,9 @@ final class WarrenCluster implements AutoCloseable {
 	}
 
 	/** Starts (or restarts) the master and returns a client of its API. */
-	WarrenApi startMaster() {
+	WarrenApi startMaster(String... extra) {
 		List<String> arguments = new ArrayList<>(common());
+		arguments.addAll(List.of(extra));
 		if (this.postgresSchema != null) {
 			arguments.addAll(TestPostgres.springProperties(this.postgresSchema));
 		}
@@ -77,6 +82,18 @@ final class WarrenCluster implements AutoCloseable {
 	/** Remembers a task type whose queue must be deleted at the end. */
 	void uses(String type) {
 		this.types.add(type);
+	}
+
+	/** Messages ready in a queue, as the broker reports them; -1 if it does not exist. */
+	long messagesIn(String queue) {
+		CachingConnectionFactory connectionFactory = TestBroker.connectionFactory();
+		try {
+			QueueInformation info = new RabbitAdmin(connectionFactory).getQueueInfo(queue);
+			return (info != null) ? info.getMessageCount() : -1;
+		}
+		finally {
+			connectionFactory.destroy();
+		}
 	}
 
 	boolean h2FileExists() {

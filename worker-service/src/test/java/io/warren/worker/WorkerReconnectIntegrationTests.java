@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
+import io.warren.monitoring.ConsumerHealthIndicator;
 import io.warren.protocol.Outcome;
 import io.warren.protocol.Reply;
 import io.warren.protocol.TaskMessage;
@@ -20,6 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
@@ -46,6 +49,9 @@ class WorkerReconnectIntegrationTests {
 
 	private final WireFormat wire = new WireFormat("test-master");
 
+	@Autowired
+	ConsumerHealthIndicator consumers;
+
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
 		TestBroker.register(registry, TestBroker.springProperties());
@@ -68,8 +74,12 @@ class WorkerReconnectIntegrationTests {
 			RabbitTemplate master = new RabbitTemplate(direct);
 			assertThat(roundTrip(master)).isTrue();
 
+			assertThat(this.consumers.health().getStatus()).isEqualTo(Status.UP);
 			proxy.cut();
+			// the consumers' health reports the lost broker, and its recovery
+			await().until(() -> this.consumers.health().getStatus().equals(Status.DOWN));
 			proxy.restore();
+			await().until(() -> this.consumers.health().getStatus().equals(Status.UP));
 
 			// the containers recover on their own; a task sent now must come back as a
 			// result

@@ -1,5 +1,6 @@
 package io.warren.master.config;
 
+import io.warren.monitoring.ConsumerHealthIndicator;
 import io.warren.protocol.MessagingConfiguration;
 import io.warren.protocol.Topology;
 
@@ -28,6 +29,16 @@ class ListenerConfiguration {
 	SimpleMessageListenerContainer deadLetterContainer(ConnectionFactory connectionFactory, Topology topology,
 			@Qualifier("deadLetterListener") ChannelAwareMessageListener deadLetterListener) {
 		return container(connectionFactory, topology.deadLetterQueue(), deadLetterListener, 1, 10);
+	}
+
+	/** Health of the two consumers: {@code consumers} in {@code /actuator/health}. */
+	@Bean
+	ConsumerHealthIndicator consumersHealthIndicator(SimpleMessageListenerContainer replyContainer,
+			SimpleMessageListenerContainer deadLetterContainer) {
+		ConsumerHealthIndicator health = new ConsumerHealthIndicator();
+		health.watch(replyContainer);
+		health.watch(deadLetterContainer);
+		return health;
 	}
 
 	private static SimpleMessageListenerContainer container(ConnectionFactory connectionFactory, String queue,

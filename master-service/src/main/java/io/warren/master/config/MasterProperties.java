@@ -17,11 +17,12 @@ import org.springframework.util.unit.DataSize;
  * @param relay the outbox relay that republishes tasks left {@code PENDING}
  * @param replies the consumer of started notices and results
  * @param list paging of {@code GET /api/v1/tasks}
+ * @param monitoring gauges and health checks
  */
 @ConfigurationProperties("warren.master")
 public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, Set<String> allowedTypes,
 		@DefaultValue("100") int maxTaskTypes, @DefaultValue Relay relay, @DefaultValue Replies replies,
-		@DefaultValue Paging list) {
+		@DefaultValue Paging list, @DefaultValue Monitoring monitoring) {
 
 	public MasterProperties {
 		allowedTypes = (allowedTypes != null) ? Set.copyOf(allowedTypes) : Set.of();
@@ -49,6 +50,15 @@ public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, Set<St
 	 * @param maxLimit the largest {@code limit} accepted
 	 */
 	public record Paging(@DefaultValue("50") int defaultLimit, @DefaultValue("500") int maxLimit) {
+	}
+
+	/**
+	 * @param refreshInterval how often the tasks-by-status and queue gauges are read from
+	 * the database and the broker (never on a scrape)
+	 * @param relayMaxLag how long a task may stay {@code PENDING} before the
+	 * {@code relay} health check reports DOWN
+	 */
+	public record Monitoring(@DefaultValue("10s") Duration refreshInterval, @DefaultValue("1m") Duration relayMaxLag) {
 	}
 
 }

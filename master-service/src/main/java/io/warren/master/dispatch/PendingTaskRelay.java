@@ -1,9 +1,12 @@
 package io.warren.master.dispatch;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -29,6 +32,8 @@ class PendingTaskRelay implements SmartLifecycle {
 
 	private static final Logger log = LoggerFactory.getLogger(PendingTaskRelay.class);
 
+	private static final Duration STOP_WAIT = Duration.ofSeconds(10);
+
 	private final TaskStore store;
 
 	private final TaskPublisher publisher;
@@ -42,6 +47,8 @@ class PendingTaskRelay implements SmartLifecycle {
 	private final MasterProperties.Relay settings;
 
 	private final Counter republished;
+
+	private final ReentrantLock passing = new ReentrantLock();
 
 	private volatile ScheduledFuture<?> schedule;
 
@@ -76,6 +83,7 @@ class PendingTaskRelay implements SmartLifecycle {
 	}
 
 	private void run() {
+		this.passing.lock();
 		try {
 			while (this.schedule != null && relayOnce() == this.settings.batchSize()) {
 				// a full batch: more are waiting
@@ -84,6 +92,9 @@ class PendingTaskRelay implements SmartLifecycle {
 		catch (RuntimeException ex) {
 			log.warn("relay pass failed; next pass in {}: {}", this.settings.interval(), ex.getMessage());
 		}
+		finally {
+			this.passing.unlock();
+		}
 	}
 
 	@Override
@@ -91,12 +102,24 @@ class PendingTaskRelay implements SmartLifecycle {
 		this.schedule = this.scheduler.scheduleWithFixedDelay(this::run, this.settings.interval());
 	}
 
+	/** Stops scheduling passes and waits for the one under way, which ends its batch. */
 	@Override
 	public void stop() {
 		ScheduledFuture<?> current = this.schedule;
 		this.schedule = null;
 		if (current != null) {
 			current.cancel(false);
+		}
+		try {
+			if (this.passing.tryLock(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+				this.passing.unlock();
+			}
+			else {
+				log.warn("relay pass still running after {}; stopping anyway", STOP_WAIT);
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 

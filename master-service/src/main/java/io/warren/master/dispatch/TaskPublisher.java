@@ -7,6 +7,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.warren.master.config.MasterProperties;
@@ -34,6 +35,8 @@ public class TaskPublisher implements SmartLifecycle {
 
 	private static final Logger log = LoggerFactory.getLogger(TaskPublisher.class);
 
+	private static final Duration STOP_WAIT = Duration.ofSeconds(5);
+
 	private final RabbitTemplate template;
 
 	private final TaskQueues queues;
@@ -51,6 +54,8 @@ public class TaskPublisher implements SmartLifecycle {
 	private final Clock clock;
 
 	private final Duration confirmTimeout;
+
+	private final AtomicInteger outstanding = new AtomicInteger();
 
 	private volatile boolean running;
 
@@ -105,6 +110,7 @@ public class TaskPublisher implements SmartLifecycle {
 
 	/** Publishes now; returns false if the message could not be handed to the broker. */
 	public boolean publish(Task task) {
+		this.outstanding.incrementAndGet();
 		try {
 			this.queues.ensureDeclared(task.type());
 			TaskMessage message = new TaskMessage(task.id(), task.type(), task.attempt(), task.priority(),
@@ -112,6 +118,7 @@ public class TaskPublisher implements SmartLifecycle {
 			CorrelationData correlation = new CorrelationData(task.id() + "/" + task.attempt());
 			this.template.send(this.topology.tasksExchange(), task.type(), this.wire.taskMessage(message), correlation);
 			correlation.getFuture().whenComplete((confirm, ex) -> {
+				this.outstanding.decrementAndGet();
 				if (ex == null && confirm.ack() && correlation.getReturned() == null) {
 					this.confirms.confirmed(new TaskAttempt(task.id(), task.attempt()));
 				}
@@ -122,9 +129,14 @@ public class TaskPublisher implements SmartLifecycle {
 			return true;
 		}
 		catch (AmqpException ex) {
+			this.outstanding.decrementAndGet();
 			log.warn("task {} not published, the relay will retry: {}", task.id(), ex.getMessage());
 			this.meters.counter("warren.publish.failures", "reason", "send").increment();
 			return false;
+		}
+		catch (RuntimeException ex) {
+			this.outstanding.decrementAndGet();
+			throw ex;
 		}
 	}
 
@@ -146,15 +158,28 @@ public class TaskPublisher implements SmartLifecycle {
 		this.running = true;
 	}
 
+	/**
+	 * Publishes what is queued, then waits a little for the confirms still due, so that a
+	 * clean stop leaves no confirmed task {@code PENDING} (the relay would publish it
+	 * again after the restart).
+	 */
 	@Override
 	public void stop() {
 		this.running = false;
 		this.dispatch.shutdown();
 		try {
-			this.dispatch.awaitTermination(5, TimeUnit.SECONDS);
+			this.dispatch.awaitTermination(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+			long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+			while (this.outstanding.get() > 0 && System.nanoTime() < deadline) {
+				Thread.sleep(10);
+			}
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
+		}
+		if (this.outstanding.get() > 0) {
+			log.warn("{} task(s) stay PENDING without a confirm; the relay publishes them after the restart",
+					this.outstanding.get());
 		}
 	}
 

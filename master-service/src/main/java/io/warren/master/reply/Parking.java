@@ -36,6 +36,10 @@ class Parking {
 		this.template = template;
 		this.topology = topology;
 		this.meters = meters;
+		// at zero from the start, so that an alert on them has a series to watch
+		for (String source : new String[] { "replies", "dead-letters" }) {
+			meters.counter("warren.messages.parked", "source", source);
+		}
 	}
 
 	void park(Message message, String reason, String source) {

@@ -1,17 +1,20 @@
 package io.warren.master.reply;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.warren.master.task.Task;
 import io.warren.master.task.TaskEvent;
 import io.warren.master.task.TaskStateMachine;
 import io.warren.master.task.TaskStatus;
 import io.warren.master.task.TaskStore;
 import io.warren.protocol.Outcome;
+import io.warren.protocol.ReleasedNotice;
 import io.warren.protocol.Reply;
 import io.warren.protocol.StartedNotice;
 import io.warren.protocol.TaskError;
@@ -47,6 +50,9 @@ class ReplyApplier {
 		this.wire = wire;
 		this.clock = clock;
 		this.meters = meters;
+		for (String kind : new String[] { "started", "result", "released", "dead-letter" }) {
+			meters.counter("warren.replies.stale", "kind", kind);
+		}
 	}
 
 	@Transactional
@@ -56,7 +62,8 @@ class ReplyApplier {
 			return Applied.UNKNOWN_TASK;
 		}
 		Task task = locked.get();
-		String kind = (reply instanceof StartedNotice) ? "started" : "result";
+		String kind = (reply instanceof StartedNotice) ? "started"
+				: (reply instanceof TaskResult) ? "result" : "released";
 		if (reply.attempt() != task.attempt()) {
 			log.debug("task {} stale {} for attempt {} (current {})", task.id(), kind, reply.attempt(), task.attempt());
 			this.meters.counter("warren.replies.stale", "kind", kind).increment();
@@ -64,8 +71,16 @@ class ReplyApplier {
 		}
 		Instant now = this.clock.instant();
 		Task counted = countDelivery(task, reply, now);
-		Task next = (reply instanceof TaskResult result) ? finish(counted, result)
-				: start(counted, (StartedNotice) reply);
+		Task next;
+		if (reply instanceof StartedNotice notice) {
+			next = start(counted, notice);
+		}
+		else if (reply instanceof TaskResult result) {
+			next = finish(counted, result);
+		}
+		else {
+			next = release(counted, (ReleasedNotice) reply);
+		}
 		Applied applied = (next != null) ? Applied.APPLIED : Applied.REFUSED;
 		Task toStore = (next != null) ? next : counted;
 		if (!toStore.equals(task)) {
@@ -73,9 +88,15 @@ class ReplyApplier {
 		}
 		if (applied == Applied.APPLIED) {
 			log.debug("task {} {} -> {} by {}", task.id(), task.status(), toStore.status(), reply.workerId());
+			if (task.startedAt() == null && toStore.startedAt() != null) {
+				time("warren.tasks.queue-wait", "Time from submission until a worker started the task", task.type(),
+						Duration.between(task.createdAt(), toStore.startedAt()));
+			}
 			if (toStore.status().isTerminal()) {
 				this.meters.counter("warren.tasks.completed", "type", task.type(), "outcome", toStore.status().name())
 					.increment();
+				time("warren.tasks.end-to-end", "Time from submission until the result was recorded", task.type(),
+						Duration.between(task.createdAt(), now));
 			}
 		}
 		return applied;
@@ -103,6 +124,17 @@ class ReplyApplier {
 		return Applied.APPLIED;
 	}
 
+	private void time(String name, String description, String type, Duration duration) {
+		// a worker's clock may run behind the master's
+		Duration measured = duration.isNegative() ? Duration.ZERO : duration;
+		Timer.builder(name)
+			.description(description)
+			.tag("type", type)
+			.publishPercentileHistogram()
+			.register(this.meters)
+			.record(measured);
+	}
+
 	private Task countDelivery(Task task, Reply reply, Instant now) {
 		boolean first = this.store.recordDelivery(task.id(), task.attempt(), reply.deliveryId(), reply.workerId(),
 				reply.redelivered(), now);
@@ -111,6 +143,8 @@ class ReplyApplier {
 		}
 		int deliveries = task.deliveries() + 1;
 		if (deliveries == 1) {
+			// registered at zero, so that the series exists before the first duplicate
+			this.meters.counter("warren.tasks.duplicates", "type", task.type());
 			return task.withCounts(deliveries, task.duplicates());
 		}
 		log.info("task {} duplicate delivery {} of attempt {} on worker {} (deliveries: {})", task.id(),
@@ -123,6 +157,17 @@ class ReplyApplier {
 		return TaskStateMachine.next(task.status(), TaskEvent.STARTED)
 			.map((status) -> task.started(status, notice.workerId(), notice.startedAt()))
 			.orElse(null);
+	}
+
+	/**
+	 * Only from the worker that holds the task: once another worker's started notice is
+	 * applied, a late release from the stopping worker changes nothing.
+	 */
+	private Task release(Task task, ReleasedNotice notice) {
+		if (!notice.workerId().equals(task.workerId())) {
+			return null;
+		}
+		return TaskStateMachine.next(task.status(), TaskEvent.RELEASED).map(task::released).orElse(null);
 	}
 
 	private Task finish(Task task, TaskResult result) {

@@ -51,6 +51,13 @@ public record Task(UUID id, String type, TaskStatus status, int priority, String
 				this.updatedAt);
 	}
 
+	/** The same task, handed back unfinished by its worker: no worker holds it now. */
+	public Task released(TaskStatus status) {
+		return new Task(this.id, this.type, status, this.priority, this.payload, this.result, this.error, this.attempt,
+				this.deliveries, this.duplicates, null, this.createdAt, this.queuedAt, this.startedAt, this.finishedAt,
+				this.updatedAt);
+	}
+
 	/** The same task, finished in a terminal status. */
 	public Task finished(TaskStatus status, String result, TaskError error, String worker, Instant started,
 			Instant finished) {

@@ -9,6 +9,9 @@ public enum TaskEvent {
 	/** A worker's started notice for the current attempt. */
 	STARTED,
 
+	/** A stopping worker handed the running delivery back to the queue unfinished. */
+	RELEASED,
+
 	/** A worker's result with outcome SUCCEEDED for the current attempt. */
 	SUCCEEDED,
 

@@ -26,6 +26,7 @@ public final class TaskStateMachine {
 			allow(active, TaskEvent.FAILED, TaskStatus.FAILED);
 			allow(active, TaskEvent.DEAD_LETTERED, TaskStatus.FAILED);
 		}
+		allow(TaskStatus.RUNNING, TaskEvent.RELEASED, TaskStatus.QUEUED);
 		for (TaskStatus terminal : EnumSet.of(TaskStatus.SUCCEEDED, TaskStatus.FAILED)) {
 			allow(terminal, TaskEvent.NEW_ATTEMPT, TaskStatus.PENDING);
 		}

@@ -7,7 +7,10 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -173,6 +176,25 @@ public class TaskStore {
 	/** The task types that have ever been submitted. */
 	public List<String> types() {
 		return this.jdbc.sql("SELECT DISTINCT type FROM tasks").query(String.class).list();
+	}
+
+	/**
+	 * How many tasks of each type are in each status; pairs without tasks are left out.
+	 */
+	public Map<String, Map<TaskStatus, Long>> countByTypeAndStatus() {
+		Map<String, Map<TaskStatus, Long>> counts = new HashMap<>();
+		this.jdbc.sql("SELECT type, status, COUNT(*) AS n FROM tasks GROUP BY type, status").query((rs) -> {
+			counts.computeIfAbsent(rs.getString("type"), (type) -> new EnumMap<>(TaskStatus.class))
+				.put(TaskStatus.valueOf(rs.getString("status")), rs.getLong("n"));
+		});
+		return counts;
+	}
+
+	/** When the oldest task still {@code PENDING} was submitted; empty when none is. */
+	public Optional<Instant> oldestPending() {
+		return this.jdbc.sql("SELECT MIN(created_at) AS oldest FROM tasks WHERE status = 'PENDING'")
+			.query((rs, row) -> Optional.ofNullable(instant(rs, "oldest")))
+			.single();
 	}
 
 	private static Task task(ResultSet rs, int row) throws SQLException {

@@ -30,7 +30,8 @@ class TaskPublisherTests {
 			new SimpleMeterRegistry(), Clock.fixed(this.created, ZoneOffset.UTC),
 			new MasterProperties(DataSize.ofMegabytes(1), Set.of(), 100,
 					new MasterProperties.Relay(Duration.ofSeconds(1), Duration.ofSeconds(10), 500),
-					new MasterProperties.Replies(2, 100), new MasterProperties.Paging(50, 500)));
+					new MasterProperties.Replies(2, 100), new MasterProperties.Paging(50, 500),
+					new MasterProperties.Monitoring(Duration.ofSeconds(10), Duration.ofMinutes(1))));
 
 	private final Task task = Task.submitted(UUID.randomUUID(), "echo", 0, "1", this.created);
 

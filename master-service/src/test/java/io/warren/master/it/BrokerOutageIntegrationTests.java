@@ -61,6 +61,7 @@ abstract class BrokerOutageIntegrationTests {
 		registry.add("warren.topology.prefix", () -> prefix);
 		registry.add("warren.master.relay.interval", () -> "200ms");
 		registry.add("warren.master.relay.confirm-timeout", () -> "1s");
+		registry.add("warren.master.monitoring.relay-max-lag", () -> "2s");
 	}
 
 	@AfterAll
@@ -74,6 +75,7 @@ abstract class BrokerOutageIntegrationTests {
 	void taskSubmittedWhileTheBrokerIsUnreachableIsAcceptedThenPublishedAndRecordedWhenItReturns() {
 		WarrenApi api = new WarrenApi(this.port);
 		api.accepted("outage", "0");
+		await().until(() -> "UP".equals(api.health(null, null)));
 		proxy.cut();
 
 		WarrenApi.Answer answer = api.submit("outage", "{\"during\":\"outage\"}");
@@ -82,9 +84,17 @@ abstract class BrokerOutageIntegrationTests {
 		String id = answer.body().get("id").asString();
 		await().until(() -> publishFailures() > 0);
 		assertThat(api.status(id)).isEqualTo("PENDING");
+		// the broker, the consumers and the relay report the outage; the master still
+		// takes tasks, so it stays ready
+		await().until(() -> "DOWN".equals(api.health(null, "rabbit")) && "DOWN".equals(api.health(null, "consumers"))
+				&& "DOWN".equals(api.health(null, "relay")));
+		assertThat(api.health(null, null)).isEqualTo("DOWN");
+		assertThat(api.health("readiness", null)).isEqualTo("UP");
+		assertThat(api.health("liveness", null)).isEqualTo("UP");
 
 		proxy.restore();
 		await().until(() -> "QUEUED".equals(api.status(id)));
+		await().until(() -> "UP".equals(api.health(null, null)));
 
 		WireFormat wire = new WireFormat("test-worker");
 		Topology topology = new Topology(TopologyProperties.withPrefix(prefix()));

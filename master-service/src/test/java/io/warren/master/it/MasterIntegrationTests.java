@@ -9,6 +9,7 @@ import java.util.UUID;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.warren.protocol.Outcome;
 import io.warren.protocol.ProtocolHeaders;
+import io.warren.protocol.ReleasedNotice;
 import io.warren.protocol.StartedNotice;
 import io.warren.protocol.TaskError;
 import io.warren.protocol.TaskMessage;
@@ -82,6 +83,7 @@ abstract class MasterIntegrationTests {
 		// order
 		properties.add("warren.master.replies.concurrency=1");
 		properties.add("warren.master.relay.interval=200ms");
+		properties.add("warren.master.monitoring.refresh-interval=200ms");
 		return properties;
 	}
 
@@ -188,6 +190,73 @@ abstract class MasterIntegrationTests {
 		JsonNode view = this.api.task(id);
 		assertThat(view.get("status").asString()).isEqualTo("QUEUED");
 		assertThat(view.get("deliveries").asInt()).isZero();
+	}
+
+	@Test
+	void releaseFromTheWorkerHoldingTheTaskQueuesItAgainAndALateReleaseFromAnotherIsIgnored() {
+		String type = type("it-release");
+		String id = this.api.accepted(type, "{}");
+		TaskMessage task = this.wire.readTask(take(type));
+		UUID first = UUID.randomUUID();
+		UUID second = UUID.randomUUID();
+
+		sendStarted(task, first, "stopping-worker");
+		await().until(() -> "RUNNING".equals(this.api.status(id)));
+		sendReleased(task, first, "stopping-worker");
+		await().until(() -> "QUEUED".equals(this.api.status(id)));
+		assertThat(this.api.task(id).get("workerId").isNull()).isTrue();
+
+		sendStarted(task, second, "next-worker");
+		await().until(() -> "RUNNING".equals(this.api.status(id)));
+		// a release of the first delivery that comes late must not take the task from
+		// the worker now running it
+		sendReleased(task, first, "stopping-worker");
+		sendResult(task, second, Outcome.SUCCEEDED, "\"done\"");
+		await().until(() -> "SUCCEEDED".equals(this.api.status(id)));
+		JsonNode view = this.api.task(id);
+		assertThat(view.get("workerId").asString()).isEqualTo("test-worker");
+		assertThat(view.get("deliveries").asInt()).isEqualTo(2);
+		assertThat(view.get("duplicates").asInt()).isEqualTo(1);
+	}
+
+	@Test
+	void metersAndHealthDescribeTasksQueuesAndTimings() {
+		String type = type("it-meters");
+		String waiting = this.api.accepted(type, "1");
+		await().until(() -> "QUEUED".equals(this.api.status(waiting)));
+		// one task waits in its queue, as the broker reports it
+		await().until(() -> gauge("warren.queue.messages", "type", type) == 1.0);
+		assertThat(gauge("warren.queue.consumers", "type", type)).isZero();
+		await().until(() -> gauge("warren.tasks.by-status", "type", type, "status", "QUEUED") == 1.0);
+
+		TaskMessage task = this.wire.readTask(take(type));
+		UUID delivery = UUID.randomUUID();
+		sendStarted(task, delivery);
+		sendResult(task, delivery, Outcome.SUCCEEDED, "1");
+		await().until(() -> "SUCCEEDED".equals(this.api.status(waiting)));
+
+		await().until(() -> gauge("warren.tasks.by-status", "type", type, "status", "SUCCEEDED") == 1.0
+				&& gauge("warren.tasks.by-status", "type", type, "status", "QUEUED") == 0.0);
+		assertThat(this.meters.get("warren.tasks.queue-wait").tag("type", type).timer().count()).isEqualTo(1);
+		assertThat(this.meters.get("warren.tasks.end-to-end").tag("type", type).timer().count()).isEqualTo(1);
+		assertThat(this.meters.get("warren.tasks.submitted").tag("type", type).counter().count()).isEqualTo(1);
+		assertThat(
+				this.meters.get("warren.tasks.completed").tags("type", type, "outcome", "SUCCEEDED").counter().count())
+			.isEqualTo(1);
+		assertThat(this.meters.get("warren.tasks.duplicates").tag("type", type).counter().count()).isZero();
+		await().until(() -> gauge("warren.queue.messages", "type", type) == 0.0);
+
+		String scrape = this.api.text("/actuator/prometheus");
+		assertThat(scrape).contains("warren_tasks_by_status{", "warren_queue_messages{", "warren_queue_consumers{",
+				"warren_tasks_queue_wait_seconds_bucket{", "warren_tasks_end_to_end_seconds_bucket{",
+				"warren_tasks_submitted_total{", "warren_tasks_completed_total{", "warren_tasks_duplicates_total{",
+				"warren_relay_republished_total");
+		assertThat(this.api.health(null, "consumers")).isEqualTo("UP");
+		assertThat(this.api.health(null, "relay")).isEqualTo("UP");
+		assertThat(this.api.health(null, "rabbit")).isEqualTo("UP");
+		assertThat(this.api.health(null, "db")).isEqualTo("UP");
+		assertThat(this.api.health("readiness", null)).isEqualTo("UP");
+		assertThat(this.api.health("liveness", null)).isEqualTo("UP");
 	}
 
 	@Test
@@ -344,9 +413,24 @@ abstract class MasterIntegrationTests {
 	}
 
 	void sendStarted(TaskMessage task, UUID delivery) {
+		sendStarted(task, delivery, "test-worker");
+	}
+
+	void sendStarted(TaskMessage task, UUID delivery, String workerId) {
 		this.worker.send(this.topology.resultsExchange(), Topology.startedRoutingKey(task.type()),
-				this.wire.startedMessage(new StartedNotice(task.id(), task.type(), task.attempt(), delivery,
-						"test-worker", false, Instant.now())));
+				this.wire.startedMessage(new StartedNotice(task.id(), task.type(), task.attempt(), delivery, workerId,
+						false, Instant.now())));
+	}
+
+	void sendReleased(TaskMessage task, UUID delivery, String workerId) {
+		this.worker.send(this.topology.resultsExchange(), Topology.releasedRoutingKey(task.type()),
+				this.wire.releasedMessage(new ReleasedNotice(task.id(), task.type(), task.attempt(), delivery, workerId,
+						false, Instant.now())));
+	}
+
+	double gauge(String name, String... tags) {
+		var gauge = this.meters.find(name).tags(tags).gauge();
+		return (gauge != null) ? gauge.value() : Double.NaN;
 	}
 
 	void sendResult(TaskMessage task, UUID delivery, Outcome outcome, String resultJson) {

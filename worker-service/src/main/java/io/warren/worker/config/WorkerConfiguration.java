@@ -1,17 +1,20 @@
 package io.warren.worker.config;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.warren.monitoring.ConsumerHealthIndicator;
 import io.warren.protocol.MessagingConfiguration;
 import io.warren.protocol.Topology;
 import io.warren.protocol.WireFormat;
 import io.warren.worker.execution.ExecutionMetrics;
 import io.warren.worker.execution.ReplyPublisher;
+import io.warren.worker.execution.RunningTasks;
 import io.warren.worker.execution.WorkerContainers;
 import io.warren.worker.handler.HandlerRegistry;
 
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -40,9 +43,22 @@ class WorkerConfiguration {
 	@Bean
 	WorkerContainers workerContainers(CachingConnectionFactory connectionFactory, AmqpAdmin amqpAdmin,
 			HandlerRegistry handlerRegistry, WorkerProperties properties, Topology topology, WireFormat wireFormat,
-			ReplyPublisher replyPublisher, WorkerIdentity identity, ExecutionMetrics executionMetrics) {
+			ReplyPublisher replyPublisher, WorkerIdentity identity, ExecutionMetrics executionMetrics,
+			RunningTasks runningTasks, ConsumerHealthIndicator consumersHealthIndicator,
+			ApplicationEventPublisher events) {
 		return new WorkerContainers(connectionFactory, amqpAdmin, handlerRegistry, properties, topology, wireFormat,
-				replyPublisher, identity.id(), executionMetrics);
+				replyPublisher, identity.id(), executionMetrics, runningTasks, consumersHealthIndicator, events);
+	}
+
+	@Bean
+	RunningTasks runningTasks() {
+		return new RunningTasks();
+	}
+
+	/** Health of the task consumers: {@code consumers} in {@code /actuator/health}. */
+	@Bean
+	ConsumerHealthIndicator consumersHealthIndicator() {
+		return new ConsumerHealthIndicator();
 	}
 
 }

@@ -13,13 +13,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param concurrency handler threads per task type, unless the type says otherwise
  * @param resultConfirmTimeout how long to wait for the broker to confirm a result before
  * handing the task back for redelivery
+ * @param drainTimeout on shutdown, how long running tasks may take to finish before they
+ * are handed back to the broker for another worker
  * @param types per task type settings, keyed by type
  * @param builtins the built-in handlers
  */
 @ConfigurationProperties("warren.worker")
 public record WorkerProperties(@DefaultValue("") String id, @DefaultValue("4") int concurrency,
-		@DefaultValue("30s") Duration resultConfirmTimeout, Map<String, TypeSettings> types,
-		@DefaultValue Builtins builtins) {
+		@DefaultValue("30s") Duration resultConfirmTimeout, @DefaultValue("25s") Duration drainTimeout,
+		Map<String, TypeSettings> types, @DefaultValue Builtins builtins) {
 
 	public WorkerProperties {
 		types = (types != null) ? Map.copyOf(types) : Map.of();

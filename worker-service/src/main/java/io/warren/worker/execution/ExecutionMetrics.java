@@ -28,6 +28,7 @@ public class ExecutionMetrics {
 		Timer.builder("warren.worker.execution")
 			.description("Time handlers ran")
 			.tags("type", type, "outcome", outcome.name())
+			.publishPercentileHistogram()
 			.register(this.registry)
 			.record(durationMs, TimeUnit.MILLISECONDS);
 	}

@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import io.warren.protocol.ProtocolHeaders;
+import io.warren.protocol.ReleasedNotice;
 import io.warren.protocol.StartedNotice;
 import io.warren.protocol.TaskResult;
 import io.warren.protocol.Topology;
@@ -57,6 +58,15 @@ public class ReplyPublisher {
 	public void result(TaskResult result) {
 		sendConfirmed(this.topology.resultsExchange(), Topology.resultRoutingKey(result.type()),
 				this.wire.resultMessage(result));
+	}
+
+	/**
+	 * Sends a released notice and returns once the broker confirmed it; throws if it did
+	 * not.
+	 */
+	public void released(ReleasedNotice notice) {
+		sendConfirmed(this.topology.resultsExchange(), Topology.releasedRoutingKey(notice.type()),
+				this.wire.releasedMessage(notice));
 	}
 
 	/**

@@ -48,14 +48,17 @@ public class TaskListener implements ChannelAwareMessageListener {
 
 	private final ExecutionMetrics metrics;
 
+	private final RunningTasks running;
+
 	public TaskListener(HandlerMethod handler, WireFormat wire, ReplyPublisher replies, String workerId, Clock clock,
-			ExecutionMetrics metrics) {
+			ExecutionMetrics metrics, RunningTasks running) {
 		this.handler = handler;
 		this.wire = wire;
 		this.replies = replies;
 		this.workerId = workerId;
 		this.clock = clock;
 		this.metrics = metrics;
+		this.running = running;
 	}
 
 	@Override
@@ -88,11 +91,29 @@ public class TaskListener implements ChannelAwareMessageListener {
 		Instant started = this.clock.instant();
 		log.debug("task {} attempt {} delivery {} started (redelivered: {})", task.id(), task.attempt(), deliveryId,
 				redelivered);
-		this.replies.started(new StartedNotice(task.id(), task.type(), task.attempt(), deliveryId, this.workerId,
-				redelivered, started));
+		StartedNotice notice = new StartedNotice(task.id(), task.type(), task.attempt(), deliveryId, this.workerId,
+				redelivered, started);
+		this.replies.started(notice);
+		this.running.add(notice);
+		try {
+			runStarted(task, notice, channel, tag);
+		}
+		finally {
+			this.running.remove(deliveryId);
+		}
+	}
+
+	private void runStarted(TaskMessage task, StartedNotice notice, Channel channel, long tag) throws IOException {
+		UUID deliveryId = notice.deliveryId();
+		boolean redelivered = notice.redelivered();
+		Instant started = notice.startedAt();
 		TaskContext context = new TaskContext(task.id(), task.type(), task.attempt(), deliveryId, redelivered,
 				task.priority(), task.createdAt(), this.workerId);
 		TaskResult result = execute(task, context, started);
+		if (this.running.isReleased(deliveryId)) {
+			log.info("task {} handler returned after the task was handed back; its result is not reported", task.id());
+			return;
+		}
 		this.metrics.executed(task.type(), result.outcome(), result.durationMs());
 		try {
 			this.replies.result(result);

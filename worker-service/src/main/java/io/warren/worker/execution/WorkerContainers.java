@@ -1,9 +1,18 @@
 package io.warren.worker.execution;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
+import io.warren.monitoring.ConsumerHealthIndicator;
+import io.warren.protocol.ReleasedNotice;
+import io.warren.protocol.StartedNotice;
 import io.warren.protocol.Topology;
 import io.warren.protocol.WireFormat;
 import io.warren.worker.config.WorkerProperties;
@@ -20,6 +29,7 @@ import org.springframework.amqp.core.Declarable;
 import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 
 /**
@@ -31,6 +41,9 @@ import org.springframework.context.SmartLifecycle;
 public class WorkerContainers implements SmartLifecycle {
 
 	private static final Logger log = LoggerFactory.getLogger(WorkerContainers.class);
+
+	/** After the drain time: to send the released notices before the channels close. */
+	static final Duration RELEASE_TIME = Duration.ofSeconds(3);
 
 	private final CachingConnectionFactory connectionFactory;
 
@@ -50,6 +63,12 @@ public class WorkerContainers implements SmartLifecycle {
 
 	private final ExecutionMetrics metrics;
 
+	private final ConsumerHealthIndicator health;
+
+	private final RunningTasks runningTasks;
+
+	private final ApplicationEventPublisher events;
+
 	private final List<SimpleMessageListenerContainer> containers = new ArrayList<>();
 
 	private final List<String> served = new ArrayList<>();
@@ -58,7 +77,8 @@ public class WorkerContainers implements SmartLifecycle {
 
 	public WorkerContainers(CachingConnectionFactory connectionFactory, AmqpAdmin admin, HandlerRegistry handlers,
 			WorkerProperties properties, Topology topology, WireFormat wire, ReplyPublisher replies, String workerId,
-			ExecutionMetrics metrics) {
+			ExecutionMetrics metrics, RunningTasks runningTasks, ConsumerHealthIndicator health,
+			ApplicationEventPublisher events) {
 		this.connectionFactory = connectionFactory;
 		this.admin = admin;
 		this.handlers = handlers;
@@ -68,6 +88,9 @@ public class WorkerContainers implements SmartLifecycle {
 		this.replies = replies;
 		this.workerId = workerId;
 		this.metrics = metrics;
+		this.health = health;
+		this.runningTasks = runningTasks;
+		this.events = events;
 	}
 
 	/** The task types this worker consumes. */
@@ -100,15 +123,21 @@ public class WorkerContainers implements SmartLifecycle {
 		WorkerProperties.TypeSettings settings = this.properties.forType(handler.type());
 		SimpleMessageListenerContainer container = new SimpleMessageListenerContainer(this.connectionFactory);
 		container.setQueueNames(this.topology.taskQueue(handler.type()));
-		container.setMessageListener(
-				new TaskListener(handler, this.wire, this.replies, this.workerId, Clock.systemUTC(), this.metrics));
+		container.setMessageListener(new TaskListener(handler, this.wire, this.replies, this.workerId,
+				Clock.systemUTC(), this.metrics, this.runningTasks));
 		container.setAcknowledgeMode(AcknowledgeMode.MANUAL);
 		container.setConcurrentConsumers(settings.concurrency());
 		container.setPrefetchCount(settings.prefetch());
 		container.setMissingQueuesFatal(false);
 		container.setDefaultRequeueRejected(false);
+		// on stop: cancel the consumers, let running tasks finish for the drain time,
+		// then
+		// close the channels so that the broker hands the rest to another worker
+		container.setShutdownTimeout(this.properties.drainTimeout().plus(RELEASE_TIME).toMillis());
 		container.setBeanName("warren-" + handler.type());
+		container.setApplicationEventPublisher(this.events);
 		container.afterPropertiesSet();
+		this.health.watch(container);
 		container.start();
 		return container;
 	}
@@ -126,11 +155,56 @@ public class WorkerContainers implements SmartLifecycle {
 		}
 	}
 
+	/**
+	 * Stops taking deliveries and drains, all types at once: running tasks get the drain
+	 * time to finish. Those still running then are handed back: a confirmed released
+	 * notice each, then the channels close and the broker requeues them for another
+	 * worker. Blocks until done, which holds back the closing of the connections the
+	 * running tasks report on.
+	 */
 	@Override
 	public void stop() {
-		this.containers.forEach(SimpleMessageListenerContainer::stop);
+		Duration drain = this.properties.drainTimeout();
+		if (this.runningTasks.count() > 0) {
+			log.info("worker {} stopping: waiting up to {} for {} running task(s)", this.workerId, drain,
+					this.runningTasks.count());
+		}
+		CompletableFuture<?>[] stops = this.containers.stream()
+			.map((container) -> CompletableFuture.runAsync(container::stop,
+					(command) -> new Thread(command, "warren-drain-" + container.getListenerId()).start()))
+			.toArray(CompletableFuture[]::new);
+		CompletableFuture<Void> stopped = CompletableFuture.allOf(stops);
+		try {
+			stopped.get(drain.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (TimeoutException ex) {
+			releaseRunning(drain);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (ExecutionException ex) {
+			log.warn("worker {}: a listener container failed to stop: {}", this.workerId, ex.getMessage());
+		}
+		stopped.join();
+		this.containers.forEach(this.health::forget);
 		this.containers.clear();
 		this.running = false;
+		log.info("worker {} stopped", this.workerId);
+	}
+
+	private void releaseRunning(Duration drain) {
+		for (StartedNotice task : this.runningTasks.releaseAll()) {
+			log.warn("task {} still running after the drain time of {}; handing it back", task.taskId(), drain);
+			try {
+				this.replies.released(new ReleasedNotice(task.taskId(), task.type(), task.attempt(), task.deliveryId(),
+						task.workerId(), task.redelivered(), Instant.now()));
+			}
+			catch (RuntimeException ex) {
+				log.warn("task {} released notice not confirmed; it shows RUNNING until it starts again: {}",
+						task.taskId(), ex.getMessage());
+			}
+		}
 	}
 
 	@Override

@@ -3,6 +3,8 @@ package io.warren.worker.execution;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 import com.rabbitmq.client.Channel;
@@ -47,6 +49,8 @@ class TaskListenerTests {
 
 	private final Handlers handlers = new Handlers();
 
+	private final RunningTasks running = new RunningTasks();
+
 	@Test
 	void acksOnlyAfterTheStartedNoticeTheHandlerAndTheConfirmedResult() throws Exception {
 		TaskListener listener = listener("echo");
@@ -67,6 +71,23 @@ class TaskListenerTests {
 		assertThat(result.getValue().workerId()).isEqualTo("worker-1");
 		assertThat(this.handlers.lastContext.attempt()).isEqualTo(1);
 		assertThat(this.handlers.lastContext.deliveryId()).isEqualTo(started.getValue().deliveryId());
+		assertThat(this.running.count()).isZero();
+	}
+
+	@Test
+	void handlerThatReturnsAfterItsTaskWasHandedBackReportsNothingAndLeavesTheDeliveryToTheBroker() throws Exception {
+		TaskListener listener = listener("echo");
+		List<StartedNotice> handedBack = new ArrayList<>();
+		this.handlers.whileRunning = () -> handedBack.addAll(this.running.releaseAll());
+
+		listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "1", 8), this.channel);
+
+		assertThat(handedBack).hasSize(1);
+		verify(this.replies).started(handedBack.get(0));
+		verify(this.replies, never()).result(any());
+		verify(this.channel, never()).basicAck(anyLong(), anyBoolean());
+		verify(this.channel, never()).basicNack(anyLong(), anyBoolean(), anyBoolean());
+		assertThat(this.running.count()).isZero();
 	}
 
 	@Test
@@ -159,7 +180,7 @@ class TaskListenerTests {
 		HandlerMethod handler = new HandlerMethod(type, this.handlers,
 				Handlers.class.getDeclaredMethod(method, parameter, TaskContext.class), this.wire.json());
 		return new TaskListener(handler, this.wire, this.replies, "worker-1", Clock.systemUTC(),
-				new ExecutionMetrics(new SimpleMeterRegistry()));
+				new ExecutionMetrics(new SimpleMeterRegistry()), this.running);
 	}
 
 	private Message taskMessage(UUID id, String type, String payload, long tag) throws IOException {
@@ -176,8 +197,12 @@ class TaskListenerTests {
 
 		TaskContext lastContext;
 
+		Runnable whileRunning = () -> {
+		};
+
 		JsonNode echo(JsonNode payload, TaskContext context) {
 			this.lastContext = context;
+			this.whileRunning.run();
 			return payload;
 		}
 

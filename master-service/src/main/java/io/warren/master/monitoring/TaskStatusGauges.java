@@ -1,0 +1,66 @@
+package io.warren.master.monitoring;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.warren.master.config.MasterProperties;
+import io.warren.master.task.TaskStatus;
+import io.warren.master.task.TaskStore;
+
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code warren.tasks.by-status{type,status}}: tasks in the store per type and status,
+ * counted with one grouped query per refresh interval. Read from the shared table, so
+ * every master reports the same figures (take one, not the sum, across masters).
+ */
+@Component
+class TaskStatusGauges extends PeriodicRefresh {
+
+	private final TaskStore store;
+
+	private final MeterRegistry meters;
+
+	private volatile Map<String, Map<TaskStatus, Long>> counts = Map.of();
+
+	private final Set<String> registered = ConcurrentHashMap.newKeySet();
+
+	TaskStatusGauges(TaskStore store, MeterRegistry meters, TaskScheduler scheduler, MasterProperties properties) {
+		super(scheduler, properties.monitoring().refreshInterval());
+		this.store = store;
+		this.meters = meters;
+	}
+
+	@Override
+	void refresh() {
+		Map<String, Map<TaskStatus, Long>> latest = this.store.countByTypeAndStatus();
+		this.counts = latest;
+		latest.keySet().forEach(this::register);
+	}
+
+	/** The task types the store has seen, as of the last refresh. */
+	Set<String> types() {
+		return Set.copyOf(this.registered);
+	}
+
+	private void register(String type) {
+		if (!this.registered.add(type)) {
+			return;
+		}
+		for (TaskStatus status : TaskStatus.values()) {
+			Gauge.builder("warren.tasks.by-status", () -> count(type, status))
+				.description("Tasks in the store, per type and status")
+				.tags("type", type, "status", status.name())
+				.register(this.meters);
+		}
+	}
+
+	private long count(String type, TaskStatus status) {
+		return this.counts.getOrDefault(type, Map.of()).getOrDefault(status, 0L);
+	}
+
+}
