@@ -79,12 +79,13 @@ wait_healthy() {
       tail -n 30 "$home/logs/$name.log" >&2
       exit 1
     fi
-    if curl -fsS "http://localhost:$service_port/actuator/health" >/dev/null 2>&1; then
+    # ready: the master can store tasks, a worker consumes
+    if curl -fsS "http://localhost:$service_port/actuator/health/readiness" >/dev/null 2>&1; then
       return 0
     fi
     sleep 0.5
   done
-  echo "$name did not become healthy in 60 s; see $home/logs/$name.log" >&2
+  echo "$name did not become ready in 60 s; see $home/logs/$name.log" >&2
   exit 1
 }
 
@@ -105,7 +106,9 @@ Warren is up: 1 master, $workers worker(s). Logs and data in $home
   OpenAPI     http://localhost:$port/api/v1/openapi.yaml
   health      http://localhost:$port/actuator/health
   metrics     http://localhost:$port/actuator/prometheus
-  workers     http://localhost:$((port + 1))/actuator/health ... http://localhost:$((port + workers))/actuator/health
+  workers     http://localhost:$((port + 1))/actuator/health (and the ports after it, one per worker)
+
+Stop one worker cleanly (it drains): kill <pid>; watch the rest go on. Worker pids: ${pids[*]:1}
 
 Submit a task:
   curl -s -X POST localhost:$port/api/v1/tasks -H 'Content-Type: application/json' \\
