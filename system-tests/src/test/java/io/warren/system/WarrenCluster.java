@@ -32,22 +32,30 @@ final class WarrenCluster implements AutoCloseable {
 
 	private final String postgresSchema;
 
+	private final PrivateBroker privateBroker;
+
 	private final List<ServiceProcess> workers = new ArrayList<>();
 
 	private final List<String> types = new ArrayList<>(List.of("echo", "sleep", "fail"));
 
 	private ServiceProcess master;
 
-	private WarrenCluster(String postgresSchema) {
+	private WarrenCluster(String postgresSchema, PrivateBroker privateBroker) {
 		this.postgresSchema = postgresSchema;
+		this.privateBroker = privateBroker;
 	}
 
 	static WarrenCluster onH2() {
-		return new WarrenCluster(null);
+		return new WarrenCluster(null, null);
 	}
 
 	static WarrenCluster onPostgres() {
-		return new WarrenCluster(TestPostgres.createSchema());
+		return new WarrenCluster(TestPostgres.createSchema(), null);
+	}
+
+	/** On H2 and a private broker node, which the test may stop and start. */
+	static WarrenCluster onH2(PrivateBroker broker) {
+		return new WarrenCluster(null, broker);
 	}
 
 	String store() {
@@ -86,7 +94,8 @@ final class WarrenCluster implements AutoCloseable {
 
 	/** Messages ready in a queue, as the broker reports them; -1 if it does not exist. */
 	long messagesIn(String queue) {
-		CachingConnectionFactory connectionFactory = TestBroker.connectionFactory();
+		CachingConnectionFactory connectionFactory = (this.privateBroker != null)
+				? new CachingConnectionFactory("127.0.0.1", this.privateBroker.port()) : TestBroker.connectionFactory();
 		try {
 			QueueInformation info = new RabbitAdmin(connectionFactory).getQueueInfo(queue);
 			return (info != null) ? info.getMessageCount() : -1;
@@ -101,7 +110,8 @@ final class WarrenCluster implements AutoCloseable {
 	}
 
 	private List<String> common() {
-		List<String> arguments = new ArrayList<>(TestBroker.springProperties());
+		List<String> arguments = new ArrayList<>(
+				(this.privateBroker != null) ? this.privateBroker.springProperties() : TestBroker.springProperties());
 		arguments.add("warren.topology.prefix=" + this.prefix);
 		return arguments;
 	}
@@ -112,7 +122,9 @@ final class WarrenCluster implements AutoCloseable {
 		if (this.master != null) {
 			this.master.close();
 		}
-		TestBroker.deleteWarren(this.prefix, this.types);
+		if (this.privateBroker == null) {
+			TestBroker.deleteWarren(this.prefix, this.types);
+		}
 		if (this.postgresSchema != null) {
 			TestPostgres.dropSchema(this.postgresSchema);
 		}
