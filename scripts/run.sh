@@ -34,7 +34,7 @@ home=${WARREN_HOME:-$root/.warren}
 port=${WARREN_PORT:-8080}
 mkdir -p "$home/logs"
 
-jar() { ls "$root/$1"/target/*-exec.jar 2>/dev/null | head -n 1; }
+jar() { ls "$root/$1"/target/*-exec.jar 2>/dev/null | head -n 1 || true; }
 
 stale() {
   local jar=$1 module=$2
