@@ -329,9 +329,9 @@ final class WarrenRun {
 				}
 			}
 			try {
-				HttpResponse<String> response = http
-					.send(HttpRequest.newBuilder(URI.create("http://localhost:" + healthPort + "/actuator/health"))
-						.build(), HttpResponse.BodyHandlers.ofString());
+				HttpResponse<String> response = http.send(HttpRequest
+					.newBuilder(URI.create("http://localhost:" + healthPort + "/actuator/health/readiness"))
+					.build(), HttpResponse.BodyHandlers.ofString());
 				if (response.statusCode() == 200) {
 					return;
 				}
