@@ -36,7 +36,9 @@ class MonitoringSystemTests {
 			String ok = master.accepted("echo", "{\"n\":1}");
 			String failed = master.accepted("fail", "{\"message\":\"on purpose\"}");
 			await().until(() -> "SUCCEEDED".equals(master.status(ok)) && "FAILED".equals(master.status(failed)));
-			await().until(() -> master.text("/actuator/prometheus").contains("warren_queue_messages{"));
+			// the gauges appear with the first refresh after the tasks were stored
+			await().until(() -> master.text("/actuator/prometheus").contains("warren_tasks_by_status{")
+					&& master.text("/actuator/prometheus").contains("warren.v1.task.fail\""));
 
 			Set<String> series = new TreeSet<>();
 			series.addAll(seriesIn(master.text("/actuator/prometheus")));

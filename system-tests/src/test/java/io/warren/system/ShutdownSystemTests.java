@@ -32,6 +32,10 @@ class ShutdownSystemTests {
 			draining.stop();
 
 			assertThat(draining.exitCode()).isEqualTo(SIGTERM_EXIT);
+			// the results were confirmed before the worker exited; the master applies
+			// them
+			// from the replies queue
+			await().until(() -> ids.stream().filter((id) -> "SUCCEEDED".equals(api.status(id))).count() == 2);
 			List<JsonNode> tasks = ids.stream().map(api::task).toList();
 			assertThat(tasks).filteredOn((task) -> "SUCCEEDED".equals(task.get("status").asString()))
 				.hasSize(2)
