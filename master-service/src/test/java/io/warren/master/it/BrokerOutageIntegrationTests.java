@@ -15,7 +15,7 @@ import io.warren.testsupport.BrokerCleanup;
 import io.warren.testsupport.TcpProxy;
 import io.warren.testsupport.TestBroker;
 import io.warren.testsupport.WarrenApi;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.amqp.core.Message;
@@ -64,10 +64,10 @@ abstract class BrokerOutageIntegrationTests {
 		registry.add("warren.master.monitoring.relay-max-lag", () -> "2s");
 	}
 
-	@AfterAll
-	static void leaveTheProxyOpen() {
-		// the proxy is shared by the subclasses: a test that failed while it was cut must
-		// not break the next
+	@AfterEach
+	void leaveTheProxyOpen() {
+		// the proxy is shared by the tests and the subclasses: a test that failed while
+		// it was cut must not break the next
 		proxy.restore();
 	}
 
