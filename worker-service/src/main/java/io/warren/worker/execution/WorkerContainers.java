@@ -1,18 +1,10 @@
 package io.warren.worker.execution;
 
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import io.warren.monitoring.ConsumerHealthIndicator;
-import io.warren.protocol.ReleasedNotice;
-import io.warren.protocol.StartedNotice;
 import io.warren.protocol.Topology;
 import io.warren.protocol.WireFormat;
 import io.warren.worker.config.WorkerProperties;
@@ -42,9 +34,6 @@ public class WorkerContainers implements SmartLifecycle {
 
 	private static final Logger log = LoggerFactory.getLogger(WorkerContainers.class);
 
-	/** After the drain time: to send the released notices before the channels close. */
-	static final Duration RELEASE_TIME = Duration.ofSeconds(3);
-
 	private final CachingConnectionFactory connectionFactory;
 
 	private final AmqpAdmin admin;
@@ -66,6 +55,8 @@ public class WorkerContainers implements SmartLifecycle {
 	private final ConsumerHealthIndicator health;
 
 	private final RunningTasks runningTasks;
+
+	private final Drain drain;
 
 	private final ApplicationEventPublisher events;
 
@@ -90,6 +81,7 @@ public class WorkerContainers implements SmartLifecycle {
 		this.metrics = metrics;
 		this.health = health;
 		this.runningTasks = runningTasks;
+		this.drain = new Drain(properties.drainTimeout(), runningTasks, replies, Clock.systemUTC());
 		this.events = events;
 	}
 
@@ -133,7 +125,7 @@ public class WorkerContainers implements SmartLifecycle {
 		// on stop: cancel the consumers, let running tasks finish for the drain time,
 		// then
 		// close the channels so that the broker hands the rest to another worker
-		container.setShutdownTimeout(this.properties.drainTimeout().plus(RELEASE_TIME).toMillis());
+		container.setShutdownTimeout(this.drain.containerShutdownTimeout().toMillis());
 		container.setBeanName("warren-" + handler.type());
 		container.setApplicationEventPublisher(this.events);
 		container.afterPropertiesSet();
@@ -156,55 +148,16 @@ public class WorkerContainers implements SmartLifecycle {
 	}
 
 	/**
-	 * Stops taking deliveries and drains, all types at once: running tasks get the drain
-	 * time to finish. Those still running then are handed back: a confirmed released
-	 * notice each, then the channels close and the broker requeues them for another
-	 * worker. Blocks until done, which holds back the closing of the connections the
-	 * running tasks report on.
+	 * Stops taking deliveries and drains (see {@link Drain}). Blocks until done, which
+	 * holds back the closing of the connections the running tasks report on.
 	 */
 	@Override
 	public void stop() {
-		Duration drain = this.properties.drainTimeout();
-		if (this.runningTasks.count() > 0) {
-			log.info("worker {} stopping: waiting up to {} for {} running task(s)", this.workerId, drain,
-					this.runningTasks.count());
-		}
-		CompletableFuture<?>[] stops = this.containers.stream()
-			.map((container) -> CompletableFuture.runAsync(container::stop,
-					(command) -> new Thread(command, "warren-drain-" + container.getListenerId()).start()))
-			.toArray(CompletableFuture[]::new);
-		CompletableFuture<Void> stopped = CompletableFuture.allOf(stops);
-		try {
-			stopped.get(drain.toMillis(), TimeUnit.MILLISECONDS);
-		}
-		catch (TimeoutException ex) {
-			releaseRunning(drain);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-		catch (ExecutionException ex) {
-			log.warn("worker {}: a listener container failed to stop: {}", this.workerId, ex.getMessage());
-		}
-		stopped.join();
+		this.drain.stop(this.containers);
 		this.containers.forEach(this.health::forget);
 		this.containers.clear();
 		this.running = false;
 		log.info("worker {} stopped", this.workerId);
-	}
-
-	private void releaseRunning(Duration drain) {
-		for (StartedNotice task : this.runningTasks.releaseAll()) {
-			log.warn("task {} still running after the drain time of {}; handing it back", task.taskId(), drain);
-			try {
-				this.replies.released(new ReleasedNotice(task.taskId(), task.type(), task.attempt(), task.deliveryId(),
-						task.workerId(), task.redelivered(), Instant.now()));
-			}
-			catch (RuntimeException ex) {
-				log.warn("task {} released notice not confirmed; it shows RUNNING until it starts again: {}",
-						task.taskId(), ex.getMessage());
-			}
-		}
 	}
 
 	@Override
