@@ -41,14 +41,16 @@ class MonitoringSystemTests {
 					&& master.text("/actuator/prometheus").contains("warren.v1.task.fail\""));
 
 			Set<String> series = new TreeSet<>();
-			series.addAll(seriesIn(master.text("/actuator/prometheus")));
-			series.addAll(seriesIn(workerActuator.text("/actuator/prometheus")));
-
-			assertThat(series).contains("warren_tasks_submitted_total", "warren_tasks_completed_total",
-					"warren_tasks_duplicates_total", "warren_replies_stale_total", "warren_relay_republished_total",
-					"warren_tasks_by_status", "warren_tasks_queue_wait_seconds_bucket",
-					"warren_tasks_end_to_end_seconds_bucket", "warren_queue_messages", "warren_queue_consumers",
-					"warren_worker_execution_seconds_bucket", "warren_worker_in_flight");
+			// counters move just after the commit that makes a status visible
+			await().untilAsserted(() -> {
+				series.addAll(seriesIn(master.text("/actuator/prometheus")));
+				series.addAll(seriesIn(workerActuator.text("/actuator/prometheus")));
+				assertThat(series).contains("warren_tasks_submitted_total", "warren_tasks_completed_total",
+						"warren_tasks_duplicates_total", "warren_replies_stale_total", "warren_relay_republished_total",
+						"warren_tasks_by_status", "warren_tasks_queue_wait_seconds_bucket",
+						"warren_tasks_end_to_end_seconds_bucket", "warren_queue_messages", "warren_queue_consumers",
+						"warren_worker_execution_seconds_bucket", "warren_worker_in_flight");
+			});
 			assertThat(seriesIn(Files.readString(ROOT.resolve(DASHBOARD)))).as("series the dashboard queries")
 				.isSubsetOf(series);
 			assertThat(workerActuator.health("readiness", null)).isEqualTo("UP");

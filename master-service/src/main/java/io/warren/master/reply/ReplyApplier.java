@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Applies started notices, results and dead letters to task records, with the task's row
@@ -89,14 +91,18 @@ class ReplyApplier {
 		if (applied == Applied.APPLIED) {
 			log.debug("task {} {} -> {} by {}", task.id(), task.status(), toStore.status(), reply.workerId());
 			if (task.startedAt() == null && toStore.startedAt() != null) {
-				time("warren.tasks.queue-wait", "Time from submission until a worker started the task", task.type(),
-						Duration.between(task.createdAt(), toStore.startedAt()));
+				afterCommit(
+						() -> time("warren.tasks.queue-wait", "Time from submission until a worker started the task",
+								task.type(), Duration.between(task.createdAt(), toStore.startedAt())));
 			}
 			if (toStore.status().isTerminal()) {
-				this.meters.counter("warren.tasks.completed", "type", task.type(), "outcome", toStore.status().name())
-					.increment();
-				time("warren.tasks.end-to-end", "Time from submission until the result was recorded", task.type(),
-						Duration.between(task.createdAt(), now));
+				afterCommit(() -> {
+					this.meters
+						.counter("warren.tasks.completed", "type", task.type(), "outcome", toStore.status().name())
+						.increment();
+					time("warren.tasks.end-to-end", "Time from submission until the result was recorded", task.type(),
+							Duration.between(task.createdAt(), now));
+				});
 			}
 		}
 		return applied;
@@ -120,8 +126,27 @@ class ReplyApplier {
 		Instant now = this.clock.instant();
 		this.store.update(task.finished(next.get(), null, error, null, null, now), now);
 		log.warn("task {} FAILED: its message was dead-lettered ({})", task.id(), error.message());
-		this.meters.counter("warren.tasks.completed", "type", task.type(), "outcome", next.get().name()).increment();
+		afterCommit(
+				() -> this.meters.counter("warren.tasks.completed", "type", task.type(), "outcome", next.get().name())
+					.increment());
 		return Applied.APPLIED;
+	}
+
+	/**
+	 * Meters move only with what was committed: a reply whose transaction rolls back is
+	 * handed back to the broker and applied again, and must not count twice.
+	 */
+	private static void afterCommit(Runnable action) {
+		if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+			action.run();
+			return;
+		}
+		TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+			@Override
+			public void afterCommit() {
+				action.run();
+			}
+		});
 	}
 
 	private void time(String name, String description, String type, Duration duration) {
@@ -149,7 +174,7 @@ class ReplyApplier {
 		}
 		log.info("task {} duplicate delivery {} of attempt {} on worker {} (deliveries: {})", task.id(),
 				reply.deliveryId(), task.attempt(), reply.workerId(), deliveries);
-		this.meters.counter("warren.tasks.duplicates", "type", task.type()).increment();
+		afterCommit(() -> this.meters.counter("warren.tasks.duplicates", "type", task.type()).increment());
 		return task.withCounts(deliveries, task.duplicates() + 1);
 	}
 

@@ -237,13 +237,18 @@ abstract class MasterIntegrationTests {
 
 		await().until(() -> gauge("warren.tasks.by-status", "type", type, "status", "SUCCEEDED") == 1.0
 				&& gauge("warren.tasks.by-status", "type", type, "status", "QUEUED") == 0.0);
-		assertThat(this.meters.get("warren.tasks.queue-wait").tag("type", type).timer().count()).isEqualTo(1);
-		assertThat(this.meters.get("warren.tasks.end-to-end").tag("type", type).timer().count()).isEqualTo(1);
-		assertThat(this.meters.get("warren.tasks.submitted").tag("type", type).counter().count()).isEqualTo(1);
-		assertThat(
-				this.meters.get("warren.tasks.completed").tags("type", type, "outcome", "SUCCEEDED").counter().count())
-			.isEqualTo(1);
-		assertThat(this.meters.get("warren.tasks.duplicates").tag("type", type).counter().count()).isZero();
+		// meters move once the transaction has committed, just after the status is
+		// visible
+		await().untilAsserted(() -> {
+			assertThat(this.meters.get("warren.tasks.queue-wait").tag("type", type).timer().count()).isEqualTo(1);
+			assertThat(this.meters.get("warren.tasks.end-to-end").tag("type", type).timer().count()).isEqualTo(1);
+			assertThat(this.meters.get("warren.tasks.submitted").tag("type", type).counter().count()).isEqualTo(1);
+			assertThat(this.meters.get("warren.tasks.completed")
+				.tags("type", type, "outcome", "SUCCEEDED")
+				.counter()
+				.count()).isEqualTo(1);
+			assertThat(this.meters.get("warren.tasks.duplicates").tag("type", type).counter().count()).isZero();
+		});
 		await().until(() -> gauge("warren.queue.messages", "type", type) == 0.0);
 
 		String scrape = this.api.text("/actuator/prometheus");
