@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.warren.master.config.MasterProperties;
@@ -13,20 +14,32 @@ import io.warren.master.task.Task;
 import io.warren.protocol.Topology;
 import io.warren.protocol.TopologyProperties;
 import io.warren.protocol.WireFormat;
+import io.warren.master.task.TaskAttempt;
 import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
 
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.rabbit.connection.CorrelationData;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verify;
 
 class TaskPublisherTests {
 
 	private final Instant created = Instant.parse("2026-11-21T10:00:00Z");
 
-	private final TaskPublisher publisher = new TaskPublisher(mock(RabbitTemplate.class), mock(TaskQueues.class),
-			new Topology(TopologyProperties.withPrefix("")), new WireFormat("test"), mock(ConfirmRecorder.class),
+	private final RabbitTemplate template = mock(RabbitTemplate.class);
+
+	private final ConfirmRecorder confirms = mock(ConfirmRecorder.class);
+
+	private final TaskPublisher publisher = new TaskPublisher(this.template, mock(TaskQueues.class),
+			new Topology(TopologyProperties.withPrefix("")), new WireFormat("test"), this.confirms,
 			new SimpleMeterRegistry(), Clock.fixed(this.created, ZoneOffset.UTC),
 			new MasterProperties(DataSize.ofMegabytes(1), Set.of(), 100,
 					new MasterProperties.Relay(Duration.ofSeconds(1), Duration.ofSeconds(10), 500),
@@ -43,6 +56,21 @@ class TaskPublisherTests {
 	@Test
 	void taskThatWaitedHalfTheConfirmTimeoutIsLeftToTheRelaySoItIsNotPublishedTwice() {
 		assertThat(this.publisher.leftToRelay(this.task, this.created.plusMillis(5_001))).isTrue();
+	}
+
+	@Test
+	void stopWaitsForTheConfirmsStillDueSoThatTheyAreRecorded() {
+		ArgumentCaptor<CorrelationData> correlation = ArgumentCaptor.forClass(CorrelationData.class);
+		this.publisher.start();
+		assertThat(this.publisher.publish(this.task)).isTrue();
+		verify(this.template).send(anyString(), anyString(), any(Message.class), correlation.capture());
+
+		CompletableFuture<Void> stopping = CompletableFuture.runAsync(this.publisher::stop);
+		await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !stopping.isDone());
+		correlation.getValue().getFuture().complete(new CorrelationData.Confirm(true, null));
+
+		await().until(stopping::isDone);
+		verify(this.confirms).confirmed(new TaskAttempt(this.task.id(), this.task.attempt()));
 	}
 
 }
