@@ -1,9 +1,6 @@
 package io.warren.worker.execution;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -18,8 +15,6 @@ public class ExecutionMetrics {
 
 	private final MeterRegistry registry;
 
-	private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
-
 	public ExecutionMetrics(MeterRegistry registry) {
 		this.registry = registry;
 	}
@@ -33,15 +28,15 @@ public class ExecutionMetrics {
 			.record(durationMs, TimeUnit.MILLISECONDS);
 	}
 
-	void inFlight(String type, int delta) {
-		this.inFlight.computeIfAbsent(type, (key) -> {
-			AtomicInteger gauge = new AtomicInteger();
-			Gauge.builder("warren.worker.in-flight", gauge, AtomicInteger::get)
-				.description("Tasks running on this worker")
-				.tag("type", key)
-				.register(this.registry);
-			return gauge;
-		}).addAndGet(delta);
+	/**
+	 * {@code warren.worker.in-flight{type}}: the type's deliveries this worker holds from
+	 * their started notice to their ack, read from the running tasks at each scrape.
+	 */
+	void watchRunning(String type, RunningTasks running) {
+		Gauge.builder("warren.worker.in-flight", () -> running.count(type))
+			.description("Tasks running on this worker")
+			.tag("type", type)
+			.register(this.registry);
 	}
 
 	void malformed(String type) {

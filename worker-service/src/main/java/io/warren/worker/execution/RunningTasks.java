@@ -48,4 +48,9 @@ public class RunningTasks {
 		return this.running.size();
 	}
 
+	/** How many deliveries of a task type are running now. */
+	public int count(String type) {
+		return (int) this.running.values().stream().filter((notice) -> notice.type().equals(type)).count();
+	}
+
 }

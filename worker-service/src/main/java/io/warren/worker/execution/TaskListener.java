@@ -129,7 +129,6 @@ public class TaskListener implements ChannelAwareMessageListener {
 	}
 
 	private TaskResult execute(TaskMessage task, TaskContext context, Instant started) {
-		this.metrics.inFlight(task.type(), 1);
 		try {
 			JsonNode value = this.handler.invoke(task.payload(), context);
 			return new TaskResult(task.id(), task.type(), task.attempt(), context.deliveryId(), this.workerId,
@@ -147,9 +146,6 @@ public class TaskListener implements ChannelAwareMessageListener {
 			return new TaskResult(task.id(), task.type(), task.attempt(), context.deliveryId(), this.workerId,
 					context.redelivered(), Outcome.FAILED, null, new TaskError(errorCode(ex), message, retryable),
 					started, this.clock.instant());
-		}
-		finally {
-			this.metrics.inFlight(task.type(), -1);
 		}
 	}
 

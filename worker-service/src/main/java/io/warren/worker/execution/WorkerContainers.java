@@ -105,6 +105,7 @@ public class WorkerContainers implements SmartLifecycle {
 			log.warn("broker unreachable at start-up; queues will be declared on connection: {}", ex.getMessage());
 		}
 		for (String type : this.served) {
+			this.metrics.watchRunning(type, this.runningTasks);
 			this.containers.add(startContainer(this.handlers.find(type).orElseThrow()));
 		}
 		log.info("worker {} serving task types {}", this.workerId, this.served);
@@ -122,9 +123,7 @@ public class WorkerContainers implements SmartLifecycle {
 		container.setPrefetchCount(settings.prefetch());
 		container.setMissingQueuesFatal(false);
 		container.setDefaultRequeueRejected(false);
-		// on stop: cancel the consumers, let running tasks finish for the drain time,
-		// then
-		// close the channels so that the broker hands the rest to another worker
+		// on stop: the drain time for running tasks, then the hand-back (see Drain)
 		container.setShutdownTimeout(this.drain.containerShutdownTimeout().toMillis());
 		container.setBeanName("warren-" + handler.type());
 		container.setApplicationEventPublisher(this.events);

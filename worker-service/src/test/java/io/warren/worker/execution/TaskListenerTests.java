@@ -51,6 +51,10 @@ class TaskListenerTests {
 
 	private final RunningTasks running = new RunningTasks();
 
+	private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+	private final ExecutionMetrics metrics = new ExecutionMetrics(this.meters);
+
 	@Test
 	void acksOnlyAfterTheStartedNoticeTheHandlerAndTheConfirmedResult() throws Exception {
 		TaskListener listener = listener("echo");
@@ -72,6 +76,22 @@ class TaskListenerTests {
 		assertThat(this.handlers.lastContext.attempt()).isEqualTo(1);
 		assertThat(this.handlers.lastContext.deliveryId()).isEqualTo(started.getValue().deliveryId());
 		assertThat(this.running.count()).isZero();
+	}
+
+	@Test
+	void inFlightGaugeCountsTheTaskWhileItsHandlerRuns() throws Exception {
+		TaskListener listener = listener("echo");
+		this.metrics.watchRunning("echo", this.running);
+		double[] whileRunning = new double[1];
+		this.handlers.whileRunning = () -> whileRunning[0] = this.meters.get("warren.worker.in-flight")
+			.tag("type", "echo")
+			.gauge()
+			.value();
+
+		listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "1", 10), this.channel);
+
+		assertThat(whileRunning[0]).isEqualTo(1.0);
+		assertThat(this.meters.get("warren.worker.in-flight").tag("type", "echo").gauge().value()).isZero();
 	}
 
 	@Test
@@ -179,8 +199,8 @@ class TaskListenerTests {
 		Class<?> parameter = type.equals("record") ? Counted.class : JsonNode.class;
 		HandlerMethod handler = new HandlerMethod(type, this.handlers,
 				Handlers.class.getDeclaredMethod(method, parameter, TaskContext.class), this.wire.json());
-		return new TaskListener(handler, this.wire, this.replies, "worker-1", Clock.systemUTC(),
-				new ExecutionMetrics(new SimpleMeterRegistry()), this.running);
+		return new TaskListener(handler, this.wire, this.replies, "worker-1", Clock.systemUTC(), this.metrics,
+				this.running);
 	}
 
 	private Message taskMessage(UUID id, String type, String payload, long tag) throws IOException {
