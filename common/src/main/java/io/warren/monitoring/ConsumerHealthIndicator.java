@@ -3,6 +3,8 @@ package io.warren.monitoring;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import com.rabbitmq.client.DefaultConsumer;
+
 import org.springframework.amqp.rabbit.listener.AbstractMessageListenerContainer;
 import org.springframework.amqp.rabbit.listener.ConsumeOkEvent;
 import org.springframework.amqp.rabbit.listener.ListenerContainerConsumerFailedEvent;
@@ -11,36 +13,38 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.context.event.EventListener;
 
 /**
- * Whether this process consumes from each queue it should: UP once the broker confirmed a
- * consumer on every watched queue, DOWN while a container is stopped or its consumers
- * failed and retry. Built on the containers' own events, so it costs nothing per check
- * and sees a lost consumer even when the connection itself looks fine.
+ * Whether this process consumes from each queue it should, with every consumer it was
+ * configured for: UP once the broker confirmed all of a queue's consumers on open
+ * channels, for every watched queue; DOWN while a container is stopped, its consumers
+ * failed and retry, or only some of them are consuming yet. Built on the containers' own
+ * events, so it costs nothing per check and sees a lost consumer even when the connection
+ * itself looks fine.
  */
 public class ConsumerHealthIndicator extends AbstractHealthIndicator {
 
-	private final Map<String, AbstractMessageListenerContainer> containers = new ConcurrentHashMap<>();
+	private final Map<String, Watched> watched = new ConcurrentHashMap<>();
 
-	private final Map<String, String> states = new ConcurrentHashMap<>();
-
-	/** Watches a container that consumes from one queue. */
-	public void watch(AbstractMessageListenerContainer container) {
+	/** Watches a container that consumes from its queues with {@code consumers} each. */
+	public void watch(AbstractMessageListenerContainer container, int consumers) {
 		for (String queue : container.getQueueNames()) {
-			this.containers.put(queue, container);
-			this.states.putIfAbsent(queue, "starting");
+			this.watched.put(queue, new Watched(container, consumers));
 		}
 	}
 
 	/** Stops watching a container, when it is gone for good. */
 	public void forget(AbstractMessageListenerContainer container) {
 		for (String queue : container.getQueueNames()) {
-			this.containers.remove(queue);
-			this.states.remove(queue);
+			this.watched.remove(queue);
 		}
 	}
 
 	@EventListener
 	void consuming(ConsumeOkEvent event) {
-		this.states.computeIfPresent(event.getQueue(), (queue, state) -> "consuming");
+		Watched queue = this.watched.get(event.getQueue());
+		if (queue != null) {
+			queue.failure = null;
+			queue.consumers.put(event.getConsumerTag(), event.getSource());
+		}
 	}
 
 	@EventListener
@@ -48,18 +52,36 @@ public class ConsumerHealthIndicator extends AbstractHealthIndicator {
 		if (event.getSource() instanceof AbstractMessageListenerContainer container) {
 			String reason = (event.getThrowable() != null) ? event.getThrowable().getMessage() : event.getReason();
 			for (String queue : container.getQueueNames()) {
-				this.states.computeIfPresent(queue, (name, state) -> "failed: " + reason);
+				Watched watched = this.watched.get(queue);
+				if (watched != null) {
+					watched.failure = reason;
+				}
 			}
 		}
 	}
 
 	@Override
 	protected void doHealthCheck(Health.Builder builder) {
-		boolean up = !this.containers.isEmpty();
-		for (Map.Entry<String, AbstractMessageListenerContainer> entry : this.containers.entrySet()) {
-			String state = entry.getValue().isRunning() ? this.states.getOrDefault(entry.getKey(), "starting")
-					: "stopped";
-			up &= state.equals("consuming");
+		boolean up = !this.watched.isEmpty();
+		for (Map.Entry<String, Watched> entry : this.watched.entrySet()) {
+			Watched queue = entry.getValue();
+			// a consumer whose channel closed is gone; its replacement reports anew
+			queue.consumers.values()
+				.removeIf((consumer) -> consumer instanceof DefaultConsumer live
+						&& (live.getChannel() == null || !live.getChannel().isOpen()));
+			int consuming = queue.consumers.size();
+			String state;
+			if (!queue.container.isRunning()) {
+				state = "stopped";
+			}
+			else if (queue.failure != null) {
+				state = "failed: " + queue.failure;
+			}
+			else {
+				state = ((consuming >= queue.expected) ? "consuming" : "starting") + " (" + consuming + " of "
+						+ queue.expected + " consumers)";
+			}
+			up &= state.startsWith("consuming");
 			builder.withDetail(entry.getKey(), state);
 		}
 		if (up) {
@@ -68,6 +90,26 @@ public class ConsumerHealthIndicator extends AbstractHealthIndicator {
 		else {
 			builder.down();
 		}
+	}
+
+	private static final class Watched {
+
+		private final AbstractMessageListenerContainer container;
+
+		private final int expected;
+
+		/**
+		 * Consumer tag to the consumer the broker confirmed, while its channel is open.
+		 */
+		private final Map<String, Object> consumers = new ConcurrentHashMap<>();
+
+		private volatile String failure;
+
+		private Watched(AbstractMessageListenerContainer container, int expected) {
+			this.container = container;
+			this.expected = expected;
+		}
+
 	}
 
 }

@@ -22,7 +22,11 @@ public record ReleasedNotice(UUID taskId, String type, int attempt, UUID deliver
 
 	public ReleasedNotice {
 		Objects.requireNonNull(taskId, "taskId");
+		if (!TaskTypes.isValid(type)) {
+			throw new IllegalArgumentException("invalid task type: " + type);
+		}
 		Objects.requireNonNull(deliveryId, "deliveryId");
+		Objects.requireNonNull(workerId, "workerId");
 		Objects.requireNonNull(releasedAt, "releasedAt");
 		if (attempt < 1) {
 			throw new IllegalArgumentException("attempt must be 1 or more");

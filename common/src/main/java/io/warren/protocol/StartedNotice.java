@@ -5,8 +5,9 @@ import java.util.Objects;
 import java.util.UUID;
 
 /**
- * Sent by a worker when a delivery of a task starts to run. Advisory: a lost notice costs
- * only the {@code RUNNING} status.
+ * Sent by a worker when a delivery of a task is about to run, and confirmed by the broker
+ * before the handler starts: the evidence that a run began is safe before the run, so the
+ * master counts every execution.
  *
  * @param taskId the task id
  * @param type the task type
@@ -21,7 +22,11 @@ public record StartedNotice(UUID taskId, String type, int attempt, UUID delivery
 
 	public StartedNotice {
 		Objects.requireNonNull(taskId, "taskId");
+		if (!TaskTypes.isValid(type)) {
+			throw new IllegalArgumentException("invalid task type: " + type);
+		}
 		Objects.requireNonNull(deliveryId, "deliveryId");
+		Objects.requireNonNull(workerId, "workerId");
 		Objects.requireNonNull(startedAt, "startedAt");
 		if (attempt < 1) {
 			throw new IllegalArgumentException("attempt must be 1 or more");

@@ -26,7 +26,11 @@ public record TaskResult(UUID taskId, String type, int attempt, UUID deliveryId,
 
 	public TaskResult {
 		Objects.requireNonNull(taskId, "taskId");
+		if (!TaskTypes.isValid(type)) {
+			throw new IllegalArgumentException("invalid task type: " + type);
+		}
 		Objects.requireNonNull(deliveryId, "deliveryId");
+		Objects.requireNonNull(workerId, "workerId");
 		Objects.requireNonNull(outcome, "outcome");
 		Objects.requireNonNull(finishedAt, "finishedAt");
 		if (attempt < 1) {

@@ -1,10 +1,13 @@
 package io.warren.protocol;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.springframework.amqp.core.Binding;
 import org.springframework.amqp.core.BindingBuilder;
+import org.springframework.amqp.core.Declarable;
 import org.springframework.amqp.core.Declarables;
 import org.springframework.amqp.core.DirectExchange;
 import org.springframework.amqp.core.FanoutExchange;
@@ -19,6 +22,15 @@ import org.springframework.amqp.core.TopicExchange;
 public final class Topology {
 
 	static final String BASE = "warren.v1.";
+
+	/**
+	 * The keys the replies queue is bound with. {@code #} matches any number of words: a
+	 * task type may contain dots ({@code image.resize}), and {@code *} would match one
+	 * word only. Version 1 brokers may still hold the earlier {@code started.*} bindings;
+	 * they route a subset of the same messages to the same queue, which receives each
+	 * message once, so they are harmless (docs/operations.md says how to remove them).
+	 */
+	public static final List<String> REPLY_BINDING_KEYS = List.of("started.#", "result.#", "released.#");
 
 	private final TopologyProperties properties;
 
@@ -95,11 +107,12 @@ public final class Topology {
 		Queue replies = infrastructureQueue(replyQueue());
 		Queue deadLetters = infrastructureQueue(deadLetterQueue());
 		Queue parked = infrastructureQueue(parkedQueue());
-		return new Declarables(tasks, results, deadLetter, replies, deadLetters, parked,
-				BindingBuilder.bind(replies).to(results).with("started.*"),
-				BindingBuilder.bind(replies).to(results).with("result.*"),
-				BindingBuilder.bind(replies).to(results).with("released.*"),
-				BindingBuilder.bind(deadLetters).to(deadLetter));
+		List<Declarable> declarables = new ArrayList<>(List.of(tasks, results, deadLetter, replies, deadLetters, parked,
+				BindingBuilder.bind(deadLetters).to(deadLetter)));
+		for (String key : REPLY_BINDING_KEYS) {
+			declarables.add(BindingBuilder.bind(replies).to(results).with(key));
+		}
+		return new Declarables(declarables);
 	}
 
 	/** The queue of one task type and its binding to the tasks exchange. */

@@ -73,6 +73,11 @@ public final class WireFormat {
 		if (messageId != null && !messageId.equals(task.id().toString())) {
 			throw new MalformedMessageException("message_id " + messageId + " differs from the body's id");
 		}
+		String type = message.getMessageProperties().getType();
+		if (type != null && !type.equals(task.type())) {
+			throw new MalformedMessageException("type property " + type + " differs from the body's type");
+		}
+		requireAttempt(message, task.attempt());
 		return task;
 	}
 
@@ -83,25 +88,45 @@ public final class WireFormat {
 	public Reply readReply(Message message) {
 		requireProtocol(message);
 		String type = message.getMessageProperties().getType();
+		Reply reply;
 		if (ProtocolHeaders.STARTED_TYPE.equals(type)) {
-			return read(message, StartedNotice.class);
+			reply = read(message, StartedNotice.class);
 		}
-		if (ProtocolHeaders.RESULT_TYPE.equals(type)) {
-			return read(message, TaskResult.class);
+		else if (ProtocolHeaders.RESULT_TYPE.equals(type)) {
+			reply = read(message, TaskResult.class);
 		}
-		if (ProtocolHeaders.RELEASED_TYPE.equals(type)) {
-			return read(message, ReleasedNotice.class);
+		else if (ProtocolHeaders.RELEASED_TYPE.equals(type)) {
+			reply = read(message, ReleasedNotice.class);
 		}
-		throw new MalformedMessageException("unknown reply type property: " + type);
+		else {
+			throw new MalformedMessageException("unknown reply type property: " + type);
+		}
+		requireAttempt(message, reply.attempt());
+		return reply;
+	}
+
+	/** The attempt header, when present, must say what the body says. */
+	private static void requireAttempt(Message message, int attempt) {
+		Object header = message.getMessageProperties().getHeaders().get(ProtocolHeaders.ATTEMPT);
+		if (header != null && !(header instanceof Number number && number.longValue() == attempt)) {
+			throw new MalformedMessageException(
+					ProtocolHeaders.ATTEMPT + " header " + header + " differs from the body's attempt " + attempt);
+		}
 	}
 
 	private <T> T read(Message message, Class<T> type) {
+		T value;
 		try {
-			return this.json.readValue(message.getBody(), type);
+			value = this.json.readValue(message.getBody(), type);
 		}
 		catch (JacksonException ex) {
 			throw new MalformedMessageException("undecodable " + type.getSimpleName() + ": " + rootMessage(ex), ex);
 		}
+		if (value == null) {
+			// the JSON literal null, or an empty body
+			throw new MalformedMessageException("undecodable " + type.getSimpleName() + ": not a JSON object");
+		}
+		return value;
 	}
 
 	private static String rootMessage(Throwable ex) {

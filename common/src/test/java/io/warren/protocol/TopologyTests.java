@@ -1,8 +1,17 @@
 package io.warren.protocol;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
+
+import org.springframework.amqp.core.Binding;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -44,6 +53,33 @@ class TopologyTests {
 			.containsEntry("x-dead-letter-exchange", "warren.v1.dead-letter")
 			.doesNotContainKeys("x-delivery-limit", "x-dead-letter-strategy");
 		assertThat(topology.taskQueueArguments("other")).containsEntry("x-queue-type", "quorum");
+	}
+
+	@Test
+	void repliesQueueIsBoundWithKeysThatMatchDottedTypes() {
+		Topology topology = new Topology(TopologyProperties.withPrefix(""));
+
+		assertThat(topology.shared()
+			.getDeclarablesByType(Binding.class)
+			.stream()
+			.filter((binding) -> binding.getDestination().equals(topology.replyQueue()))
+			.map(Binding::getRoutingKey)).containsExactlyInAnyOrderElementsOf(Topology.REPLY_BINDING_KEYS);
+		assertThat(Topology.REPLY_BINDING_KEYS).containsExactly("started.#", "result.#", "released.#");
+	}
+
+	@Test
+	void protocolDocumentListsTheBindingKeysTheCodeDeclares() throws IOException {
+		String protocol = Files.readString(Path.of("..", "docs", "protocol.md"));
+		Matcher row = Pattern.compile("(?m)^\\| Bindings \\| replies queue ← results exchange, keys (.*?) \\|")
+			.matcher(protocol);
+
+		assertThat(row.find()).as("the replies bindings row of docs/protocol.md §2").isTrue();
+		List<String> documented = new ArrayList<>();
+		Matcher key = Pattern.compile("`([^`]+)`").matcher(row.group(1));
+		while (key.find()) {
+			documented.add(key.group(1));
+		}
+		assertThat(documented).containsExactlyElementsOf(Topology.REPLY_BINDING_KEYS);
 	}
 
 	@Test

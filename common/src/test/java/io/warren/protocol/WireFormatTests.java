@@ -66,6 +66,17 @@ class WireFormatTests {
 	}
 
 	@Test
+	void bodyThatIsTheJsonNullLiteralIsMalformedNotAnError() {
+		Message task = withProtocol("null".getBytes(StandardCharsets.UTF_8));
+		Message reply = withProtocol("null".getBytes(StandardCharsets.UTF_8));
+		reply.getMessageProperties().setType(ProtocolHeaders.RESULT_TYPE);
+
+		assertThatExceptionOfType(MalformedMessageException.class).isThrownBy(() -> this.wire.readTask(task))
+			.withMessageContaining("not a JSON object");
+		assertThatExceptionOfType(MalformedMessageException.class).isThrownBy(() -> this.wire.readReply(reply));
+	}
+
+	@Test
 	void taskWithoutAnIdIsMalformed() {
 		Message message = withProtocol("{\"type\":\"echo\",\"attempt\":1,\"createdAt\":\"2026-11-21T10:00:00Z\"}"
 			.getBytes(StandardCharsets.UTF_8));
@@ -88,6 +99,41 @@ class WireFormatTests {
 		message.getMessageProperties().setMessageId(UUID.randomUUID().toString());
 
 		assertThatExceptionOfType(MalformedMessageException.class).isThrownBy(() -> this.wire.readTask(message));
+	}
+
+	@Test
+	void headersThatDisagreeWithTheBodyMakeAMessageMalformed() {
+		Message task = this.wire
+			.taskMessage(new TaskMessage(UUID.randomUUID(), "pdf.render", 2, 0, null, Instant.now()));
+		task.getMessageProperties().setHeader(ProtocolHeaders.ATTEMPT, 1);
+		Message typed = this.wire
+			.taskMessage(new TaskMessage(UUID.randomUUID(), "pdf.render", 1, 0, null, Instant.now()));
+		typed.getMessageProperties().setType("pdf");
+		Message reply = this.wire.startedMessage(
+				new StartedNotice(UUID.randomUUID(), "pdf.render", 3, UUID.randomUUID(), "w1", false, Instant.now()));
+		reply.getMessageProperties().setHeader(ProtocolHeaders.ATTEMPT, "3");
+
+		assertThatExceptionOfType(MalformedMessageException.class).isThrownBy(() -> this.wire.readTask(task))
+			.withMessageContaining("x-warren-attempt header 1 differs from the body's attempt 2");
+		assertThatExceptionOfType(MalformedMessageException.class).isThrownBy(() -> this.wire.readTask(typed))
+			.withMessageContaining("type property pdf");
+		assertThatExceptionOfType(MalformedMessageException.class).isThrownBy(() -> this.wire.readReply(reply));
+	}
+
+	@Test
+	void replyWithoutAWorkerOrWithAnInvalidTypeIsMalformed() {
+		String common = "\"taskId\":\"" + UUID.randomUUID() + "\",\"attempt\":1,\"deliveryId\":\"" + UUID.randomUUID()
+				+ "\",\"redelivered\":false,\"releasedAt\":\"2026-11-21T10:00:00Z\"";
+		Message noWorker = withProtocol(("{" + common + ",\"type\":\"echo\"}").getBytes(StandardCharsets.UTF_8));
+		noWorker.getMessageProperties().setType(ProtocolHeaders.RELEASED_TYPE);
+		Message badType = withProtocol(
+				("{" + common + ",\"type\":\"Echo\",\"workerId\":\"w\"}").getBytes(StandardCharsets.UTF_8));
+		badType.getMessageProperties().setType(ProtocolHeaders.RELEASED_TYPE);
+
+		assertThatExceptionOfType(MalformedMessageException.class).isThrownBy(() -> this.wire.readReply(noWorker))
+			.withMessageContaining("workerId");
+		assertThatExceptionOfType(MalformedMessageException.class).isThrownBy(() -> this.wire.readReply(badType))
+			.withMessageContaining("invalid task type");
 	}
 
 	@Test

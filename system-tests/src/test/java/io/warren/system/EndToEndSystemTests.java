@@ -43,6 +43,11 @@ abstract class EndToEndSystemTests {
 		this.api = this.cluster.startMaster();
 		this.cluster.startWorker("worker-a");
 		this.cluster.startWorker("worker-b");
+		// built-ins under a prefix: task types with dots, with a bracketed per-type
+		// setting
+		this.cluster.startWorker("worker-dotted", "warren.worker.builtins.prefix=img.",
+				"warren.worker.types.[img.sleep].concurrency=2");
+		List.of("img.echo", "img.sleep", "img.fail").forEach(this.cluster::uses);
 	}
 
 	@AfterAll
@@ -71,6 +76,33 @@ abstract class EndToEndSystemTests {
 			workers.add(task.get("workerId").asString());
 		}
 		assertThat(workers).as("both workers took tasks").containsExactlyInAnyOrder("worker-a", "worker-b");
+	}
+
+	@Test
+	void tasksOfDottedTypesRunOnceAndTheirResultsAreRecorded() {
+		List<String> echoes = new ArrayList<>();
+		for (int i = 0; i < 100; i++) {
+			echoes.add(this.api.accepted("img.echo", "{\"n\":" + i + "}"));
+		}
+		List<String> sleeps = List.of(this.api.accepted("img.sleep", "{\"ms\":300}"),
+				this.api.accepted("img.sleep", "{\"ms\":300}"));
+		String failed = this.api.accepted("img.fail", "{\"message\":\"no such image\"}");
+
+		await().atMost(Duration.ofMinutes(2))
+			.until(() -> echoes.stream().allMatch((id) -> "SUCCEEDED".equals(this.api.status(id)))
+					&& sleeps.stream().allMatch((id) -> "SUCCEEDED".equals(this.api.status(id)))
+					&& "FAILED".equals(this.api.status(failed)));
+		for (int i = 0; i < echoes.size(); i++) {
+			JsonNode task = this.api.task(echoes.get(i));
+			assertThat(task.get("type").asString()).isEqualTo("img.echo");
+			assertThat(task.get("result").get("n").asInt()).isEqualTo(i);
+			assertThat(task.get("deliveries").asInt()).isEqualTo(1);
+			assertThat(task.get("duplicates").asInt()).isZero();
+			assertThat(task.get("workerId").asString()).isEqualTo("worker-dotted");
+		}
+		assertThat(this.api.task(sleeps.get(0)).get("result").get("sleptMs").asInt()).isEqualTo(300);
+		assertThat(this.api.task(failed).get("error").get("message").asString()).isEqualTo("no such image");
+		assertThat(this.cluster.messagesIn(this.cluster.topology.parkedQueue())).as("parked replies").isZero();
 	}
 
 	@Test

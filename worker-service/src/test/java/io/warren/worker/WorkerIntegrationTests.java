@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import io.warren.protocol.Outcome;
@@ -17,6 +18,8 @@ import io.warren.protocol.TopologyProperties;
 import io.warren.protocol.WireFormat;
 import io.warren.testsupport.BrokerCleanup;
 import io.warren.testsupport.TestBroker;
+import io.warren.worker.execution.ReplyBackoff;
+import io.warren.worker.handler.TaskHandler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +29,8 @@ import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
@@ -57,6 +62,9 @@ class WorkerIntegrationTests {
 		registry.add("warren.topology.prefix", () -> PREFIX);
 		registry.add("warren.worker.id", () -> "it-worker");
 		registry.add("warren.worker.types.sleep.enabled", () -> "false");
+		// dotted types take their per-type settings in brackets
+		registry.add("warren.worker.types.[image.resize].concurrency", () -> "3");
+		registry.add("warren.worker.types.[pdf.render].enabled", () -> "false");
 	}
 
 	@BeforeEach
@@ -122,6 +130,28 @@ class WorkerIntegrationTests {
 	@Test
 	void disabledTypeIsNotConsumed() {
 		assertThat(new RabbitAdmin(this.broker).getQueueInfo(this.topology.taskQueue("sleep"))).isNull();
+		assertThat(new RabbitAdmin(this.broker).getQueueInfo(this.topology.taskQueue("pdf.render"))).isNull();
+	}
+
+	@Test
+	void dottedTypeRunsWithItsBracketedSettingsAndItsRepliesReachTheRepliesQueue() {
+		UUID id = UUID.randomUUID();
+		publish(new TaskMessage(id, "image.resize", 1, 0, this.wire.json().readTree("{\"width\":200}"), Instant.now()));
+
+		List<Reply> replies = repliesFor(id, 2);
+
+		assertThat(replies).hasAtLeastOneElementOfType(StartedNotice.class);
+		TaskResult result = (TaskResult) replies.stream()
+			.filter(TaskResult.class::isInstance)
+			.findFirst()
+			.orElseThrow();
+		assertThat(result.type()).isEqualTo("image.resize");
+		assertThat(result.outcome()).isEqualTo(Outcome.SUCCEEDED);
+		assertThat(result.result().get("thumbnail").asString()).isEqualTo("200px");
+		assertThat(
+				new RabbitAdmin(this.broker).getQueueInfo(this.topology.taskQueue("image.resize")).getConsumerCount())
+			.isEqualTo(3);
+		assertThat(this.replyHealth.health().getStatus()).isEqualTo(Status.UP);
 	}
 
 	private void publish(TaskMessage task) {
@@ -143,6 +173,25 @@ class WorkerIntegrationTests {
 		return replies;
 	}
 
+	@Autowired
+	ReplyBackoff replyHealth;
+
+	/** A handler of a dotted type, as the README's example has one. */
+	@TestConfiguration
+	static class DottedHandlers {
+
+		@TaskHandler("image.resize")
+		Map<String, String> resize(Map<String, Integer> request) {
+			return Map.of("thumbnail", request.get("width") + "px");
+		}
+
+		@TaskHandler("pdf.render")
+		String render(String request) {
+			return request;
+		}
+
+	}
+
 	/**
 	 * Deletes the topology once the context is closed, so its containers cannot declare
 	 * it again.
@@ -152,7 +201,7 @@ class WorkerIntegrationTests {
 
 		@Bean
 		BrokerCleanup brokerCleanup(TopologyProperties topology) {
-			return new BrokerCleanup(topology.prefix(), () -> List.of("echo", "fail"));
+			return new BrokerCleanup(topology.prefix(), () -> List.of("echo", "fail", "image.resize", "pdf.render"));
 		}
 
 	}

@@ -18,6 +18,9 @@ import org.springframework.context.annotation.Import;
 @Import(MessagingConfiguration.class)
 class ListenerConfiguration {
 
+	/** Dead letters are rare: one consumer applies them. */
+	private static final int DEAD_LETTER_CONSUMERS = 1;
+
 	@Bean
 	SimpleMessageListenerContainer replyContainer(ConnectionFactory connectionFactory, Topology topology,
 			MasterProperties properties, @Qualifier("replyListener") ChannelAwareMessageListener replyListener) {
@@ -28,16 +31,16 @@ class ListenerConfiguration {
 	@Bean
 	SimpleMessageListenerContainer deadLetterContainer(ConnectionFactory connectionFactory, Topology topology,
 			@Qualifier("deadLetterListener") ChannelAwareMessageListener deadLetterListener) {
-		return container(connectionFactory, topology.deadLetterQueue(), deadLetterListener, 1, 10);
+		return container(connectionFactory, topology.deadLetterQueue(), deadLetterListener, DEAD_LETTER_CONSUMERS, 10);
 	}
 
 	/** Health of the two consumers: {@code consumers} in {@code /actuator/health}. */
 	@Bean
 	ConsumerHealthIndicator consumersHealthIndicator(SimpleMessageListenerContainer replyContainer,
-			SimpleMessageListenerContainer deadLetterContainer) {
+			SimpleMessageListenerContainer deadLetterContainer, MasterProperties properties) {
 		ConsumerHealthIndicator health = new ConsumerHealthIndicator();
-		health.watch(replyContainer);
-		health.watch(deadLetterContainer);
+		health.watch(replyContainer, properties.replies().concurrency());
+		health.watch(deadLetterContainer, DEAD_LETTER_CONSUMERS);
 		return health;
 	}
 
@@ -52,6 +55,10 @@ class ListenerConfiguration {
 		container.setDefaultRequeueRejected(false);
 		// start even while the broker is down; the container keeps trying to consume
 		container.setMissingQueuesFatal(false);
+		// the admin declares the topology on every new connection; a container's own
+		// redeclaration only repeats it, and logs an ERROR per consumer restart while the
+		// broker is down
+		container.setAutoDeclare(false);
 		return container;
 	}
 

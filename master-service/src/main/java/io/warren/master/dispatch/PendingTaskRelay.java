@@ -48,12 +48,15 @@ class PendingTaskRelay implements SmartLifecycle {
 
 	private final Counter republished;
 
+	private final StoreMismatches mismatches;
+
 	private final ReentrantLock passing = new ReentrantLock();
 
 	private volatile ScheduledFuture<?> schedule;
 
 	PendingTaskRelay(TaskStore store, TaskPublisher publisher, TransactionTemplate transactions,
-			TaskScheduler scheduler, Clock clock, MasterProperties properties, MeterRegistry meters) {
+			TaskScheduler scheduler, Clock clock, MasterProperties properties, MeterRegistry meters,
+			StoreMismatches mismatches) {
 		this.store = store;
 		this.publisher = publisher;
 		this.transactions = transactions;
@@ -61,6 +64,7 @@ class PendingTaskRelay implements SmartLifecycle {
 		this.clock = clock;
 		this.settings = properties.relay();
 		this.republished = meters.counter("warren.relay.republished");
+		this.mismatches = mismatches;
 	}
 
 	/**
@@ -70,8 +74,11 @@ class PendingTaskRelay implements SmartLifecycle {
 	 */
 	int relayOnce() {
 		Instant now = this.clock.instant();
-		List<Task> claimed = this.transactions.execute((status) -> this.store
-			.claimOverduePending(this.settings.batchSize(), now, now.plus(this.settings.confirmTimeout())));
+		TaskStore.Claim claim = this.transactions
+			.execute((status) -> this.store.claimOverduePending(this.settings.batchSize(), this.mismatches.known(), now,
+					now.plus(this.settings.confirmTimeout())));
+		this.mismatches.report(claim.mismatched());
+		List<Task> claimed = claim.claimed();
 		for (Task task : claimed) {
 			log.debug("task {} still PENDING after {}; publishing it again", task.id(), this.settings.confirmTimeout());
 			if (!this.publisher.publish(task)) {
@@ -79,7 +86,7 @@ class PendingTaskRelay implements SmartLifecycle {
 			}
 			this.republished.increment();
 		}
-		return claimed.size();
+		return claimed.size() + claim.mismatched().size();
 	}
 
 	private void run() {

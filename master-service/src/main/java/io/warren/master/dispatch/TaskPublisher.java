@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.warren.master.config.MasterProperties;
 import io.warren.master.task.Task;
 import io.warren.master.task.TaskAttempt;
+import io.warren.master.task.TaskStatus;
 import io.warren.protocol.TaskMessage;
 import io.warren.protocol.Topology;
 import io.warren.protocol.WireFormat;
@@ -57,6 +58,8 @@ public class TaskPublisher implements SmartLifecycle {
 
 	private final AtomicInteger outstanding = new AtomicInteger();
 
+	private final PublishOutage outage;
+
 	private volatile boolean running;
 
 	TaskPublisher(RabbitTemplate template, TaskQueues queues, Topology topology, WireFormat wire,
@@ -69,6 +72,7 @@ public class TaskPublisher implements SmartLifecycle {
 		this.meters = meters;
 		this.clock = clock;
 		this.confirmTimeout = properties.relay().confirmTimeout();
+		this.outage = new PublishOutage(clock);
 		// Bounded: when the broker is slow, the overflow stays PENDING and the relay
 		// takes it.
 		this.dispatch = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(10_000),
@@ -108,8 +112,16 @@ public class TaskPublisher implements SmartLifecycle {
 		return now.isAfter(task.createdAt().plus(this.confirmTimeout.dividedBy(2)));
 	}
 
-	/** Publishes now; returns false if the message could not be handed to the broker. */
+	/**
+	 * Publishes now; returns false if the message could not be handed to the broker. Only
+	 * a {@code PENDING} task is published: anything else is a caller's mistake, refused
+	 * here as well so that no finished task runs again.
+	 */
 	public boolean publish(Task task) {
+		if (task.status() != TaskStatus.PENDING) {
+			log.warn("task {} is {}, not PENDING; not published", task.id(), task.status());
+			return true;
+		}
 		this.outstanding.incrementAndGet();
 		try {
 			this.queues.ensureDeclared(task.type());
@@ -117,6 +129,7 @@ public class TaskPublisher implements SmartLifecycle {
 					this.wire.json().readTree(task.payload()), task.createdAt());
 			CorrelationData correlation = new CorrelationData(task.id() + "/" + task.attempt());
 			this.template.send(this.topology.tasksExchange(), task.type(), this.wire.taskMessage(message), correlation);
+			this.outage.succeeded();
 			correlation.getFuture().whenComplete((confirm, ex) -> {
 				this.outstanding.decrementAndGet();
 				if (ex == null && confirm.ack() && correlation.getReturned() == null) {
@@ -130,7 +143,7 @@ public class TaskPublisher implements SmartLifecycle {
 		}
 		catch (AmqpException ex) {
 			this.outstanding.decrementAndGet();
-			log.warn("task {} not published, the relay will retry: {}", task.id(), ex.getMessage());
+			this.outage.failed(task.id(), ex.getMessage());
 			this.meters.counter("warren.publish.failures", "reason", "send").increment();
 			return false;
 		}
@@ -148,7 +161,8 @@ public class TaskPublisher implements SmartLifecycle {
 			this.meters.counter("warren.publish.failures", "reason", "returned").increment();
 		}
 		else {
-			log.warn("task {} not confirmed by the broker ({}); the relay will publish it again", task.id(), reason);
+			// a lost connection fails every confirm still due: one line per outage
+			this.outage.failed(task.id(), "not confirmed by the broker: " + reason);
 			this.meters.counter("warren.publish.failures", "reason", "nack").increment();
 		}
 	}

@@ -111,22 +111,69 @@ public class TaskStore {
 	/**
 	 * Claims up to {@code limit} {@code PENDING} tasks whose confirm is overdue and
 	 * pushes their next claim to {@code nextClaim}; rows another master holds are
-	 * skipped. Call inside a transaction.
+	 * skipped, and so are the {@code skip} ids (rows known to be listed wrongly). Each
+	 * row is claimed by an update that checks its status and attempt again, so a row that
+	 * the query lists as {@code PENDING} but that is not (an index that disagrees with
+	 * its table) is never claimed: it is returned as mismatched. Call inside a
+	 * transaction.
 	 */
-	public List<Task> claimOverduePending(int limit, Instant now, Instant nextClaim) {
-		List<Task> claimed = this.jdbc
+	public Claim claimOverduePending(int limit, Collection<UUID> skip, Instant now, Instant nextClaim) {
+		List<Task> candidates = new ArrayList<>(limit);
+		List<Task> mismatched = new ArrayList<>();
+		for (Task task : listOverduePending(limit + skip.size(), now)) {
+			if (candidates.size() == limit) {
+				break;
+			}
+			if (skip.contains(task.id())) {
+				continue;
+			}
+			if (task.status() != TaskStatus.PENDING) {
+				mismatched.add(task);
+			}
+			else {
+				candidates.add(task);
+			}
+		}
+		List<Object[]> rows = new ArrayList<>(candidates.size());
+		for (Task task : candidates) {
+			rows.add(new Object[] { utc(nextClaim), task.id(), task.attempt() });
+		}
+		int[] counts = this.template
+			.batchUpdate("UPDATE tasks SET publish_after = ?, publish_count = publish_count + 1 "
+					+ "WHERE id = ? AND attempt = ? AND status = 'PENDING'", rows);
+		List<Task> claimed = new ArrayList<>(candidates.size());
+		for (int i = 0; i < candidates.size(); i++) {
+			if (counts[i] == 1) {
+				claimed.add(candidates.get(i));
+			}
+			else {
+				mismatched.add(candidates.get(i));
+			}
+		}
+		return new Claim(claimed, mismatched);
+	}
+
+	/**
+	 * The overdue {@code PENDING} rows as the status index lists them, oldest first,
+	 * locked; rows another master holds are skipped.
+	 */
+	protected List<Task> listOverduePending(int limit, Instant now) {
+		return this.jdbc
 			.sql("SELECT " + COLUMNS + " FROM tasks WHERE status = 'PENDING' AND publish_after <= ? "
 					+ "ORDER BY publish_after FETCH FIRST " + limit + " ROWS ONLY FOR UPDATE SKIP LOCKED")
 			.param(utc(now))
 			.query(TaskStore::task)
 			.list();
-		List<Object[]> rows = new ArrayList<>(claimed.size());
-		for (Task task : claimed) {
-			rows.add(new Object[] { utc(nextClaim), task.id() });
-		}
-		this.template.batchUpdate("UPDATE tasks SET publish_after = ?, publish_count = publish_count + 1 WHERE id = ?",
-				rows);
-		return claimed;
+	}
+
+	/**
+	 * What a claim found.
+	 *
+	 * @param claimed the tasks claimed, to be published
+	 * @param mismatched rows the query listed as overdue {@code PENDING} whose row says
+	 * otherwise
+	 */
+	public record Claim(List<Task> claimed, List<Task> mismatched) {
 	}
 
 	/**

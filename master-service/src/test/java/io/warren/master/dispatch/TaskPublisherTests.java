@@ -28,6 +28,7 @@ import static org.awaitility.Awaitility.await;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
 
 class TaskPublisherTests {
@@ -56,6 +57,16 @@ class TaskPublisherTests {
 	@Test
 	void taskThatWaitedHalfTheConfirmTimeoutIsLeftToTheRelaySoItIsNotPublishedTwice() {
 		assertThat(this.publisher.leftToRelay(this.task, this.created.plusMillis(5_001))).isTrue();
+	}
+
+	@Test
+	void taskThatIsNotPendingIsNeverPublished() {
+		Task finished = this.task.finished(io.warren.master.task.TaskStatus.SUCCEEDED, "1", null, "w", this.created,
+				this.created);
+
+		assertThat(this.publisher.publish(finished)).isTrue();
+
+		verify(this.template, never()).send(anyString(), anyString(), any(Message.class), any(CorrelationData.class));
 	}
 
 	@Test

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -127,7 +128,7 @@ abstract class MasterIntegrationTests {
 
 	@Test
 	void resultBeforeItsStartedNoticeEndsTheTaskAndTheLateNoticeIsIgnored() {
-		String type = type("it-order");
+		String type = type("it.order");
 		String id = this.api.accepted(type, "{\"x\":true}");
 		TaskMessage task = this.wire.readTask(take(type));
 		UUID delivery = UUID.randomUUID();
@@ -153,7 +154,7 @@ abstract class MasterIntegrationTests {
 
 	@Test
 	void secondDeliveryOfAnAttemptIsCountedAsADuplicate() {
-		String type = type("it-dup");
+		String type = type("it.dup");
 		String id = this.api.accepted(type, "null");
 		TaskMessage task = this.wire.readTask(take(type));
 		double before = duplicates(type);
@@ -178,7 +179,7 @@ abstract class MasterIntegrationTests {
 
 	@Test
 	void replyForAnotherAttemptIsStaleAndChangesNothing() {
-		String type = type("it-stale");
+		String type = type("it.stale");
 		String id = this.api.accepted(type, "1");
 		TaskMessage task = this.wire.readTask(take(type));
 		TaskMessage otherAttempt = new TaskMessage(task.id(), type, 2, 0, task.payload(), task.createdAt());
@@ -194,7 +195,7 @@ abstract class MasterIntegrationTests {
 
 	@Test
 	void releaseFromTheWorkerHoldingTheTaskQueuesItAgainAndALateReleaseFromAnotherIsIgnored() {
-		String type = type("it-release");
+		String type = type("it.release");
 		String id = this.api.accepted(type, "{}");
 		TaskMessage task = this.wire.readTask(take(type));
 		UUID first = UUID.randomUUID();
@@ -264,9 +265,102 @@ abstract class MasterIntegrationTests {
 		assertThat(this.api.health("liveness", null)).isEqualTo("UP");
 	}
 
+	/**
+	 * Plays a worker written in another language from docs/protocol.md alone: the plain
+	 * RabbitMQ client, names, arguments, bindings, properties and JSON fields as the
+	 * document gives them, and a task type with dots in it.
+	 */
+	@Test
+	void workerWrittenFromTheProtocolDocumentServesADottedType() throws Exception {
+		String type = type("pdf.render.a4");
+		String id = this.api.accepted(type, "{\"pages\":3}");
+		String p = prefix() + "warren.v1.";
+		com.rabbitmq.client.ConnectionFactory factory = new com.rabbitmq.client.ConnectionFactory();
+		TestBroker.Endpoint endpoint = TestBroker.endpoint();
+		factory.setHost(endpoint.host());
+		factory.setPort(endpoint.port());
+		factory.setUsername(endpoint.username());
+		factory.setPassword(endpoint.password());
+		List<String> returned = new ArrayList<>();
+		try (com.rabbitmq.client.Connection connection = factory.newConnection();
+				com.rabbitmq.client.Channel channel = connection.createChannel()) {
+			// §4 step 1: confirm mode, and a listener for basic.return
+			channel.confirmSelect();
+			channel.addReturnListener((ret) -> returned.add(ret.getReplyText()));
+			// §2: the topology, declared with exactly the documented arguments
+			channel.exchangeDeclare(p + "tasks", "direct", true);
+			channel.exchangeDeclare(p + "results", "topic", true);
+			channel.exchangeDeclare(p + "dead-letter", "fanout", true);
+			for (String queue : List.of("replies", "dead-letters", "parked")) {
+				channel.queueDeclare(p + queue, true, false, false, Map.of("x-queue-type", "quorum"));
+			}
+			for (String key : List.of("started.#", "result.#", "released.#")) {
+				channel.queueBind(p + "replies", p + "results", key);
+			}
+			channel.queueBind(p + "dead-letters", p + "dead-letter", "");
+			String queue = p + "task." + type;
+			channel.queueDeclare(queue, true, false, false,
+					Map.of("x-queue-type", "quorum", "x-delivery-limit", DELIVERY_LIMIT, "x-dead-letter-exchange",
+							p + "dead-letter", "x-dead-letter-strategy", "at-least-once", "x-overflow",
+							"reject-publish"));
+			channel.queueBind(queue, p + "tasks", type);
+			channel.basicQos(1);
+
+			// §4 step 4.1: a delivery, with manual acknowledgement
+			com.rabbitmq.client.GetResponse[] got = new com.rabbitmq.client.GetResponse[1];
+			await().until(() -> (got[0] = channel.basicGet(queue, false)) != null);
+			com.rabbitmq.client.AMQP.BasicProperties in = got[0].getProps();
+			assertThat(in.getHeaders().get("x-warren-protocol")).isEqualTo(1);
+			JsonNode task = this.wire.json().readTree(got[0].getBody());
+			assertThat(task.get("id").asString()).isEqualTo(in.getMessageId()).isEqualTo(id);
+			assertThat(task.get("type").asString()).isEqualTo(type);
+			int attempt = task.get("attempt").asInt();
+			String common = "\"taskId\":\"" + id + "\",\"type\":\"" + type + "\",\"attempt\":" + attempt
+					+ ",\"deliveryId\":\"" + UUID.randomUUID() + "\",\"workerId\":\"php-7\",\"redelivered\":"
+					+ got[0].getEnvelope().isRedeliver();
+			String startedAt = Instant.now().toString();
+
+			// §4 step 4.2: the started notice, confirmed before the handler runs
+			publishReply(channel, p, "started." + type, id, attempt, "warren.started",
+					"{" + common + ",\"startedAt\":\"" + startedAt + "\"}");
+			int pages = task.get("payload").get("pages").asInt();
+			// §4 steps 4.4 and 4.5: the result, confirmed, then the ack
+			publishReply(channel, p, "result." + type, id, attempt, "warren.result",
+					"{" + common + ",\"outcome\":\"SUCCEEDED\",\"result\":{\"pdf\":\"" + pages
+							+ " pages\"},\"error\":null,\"startedAt\":\"" + startedAt + "\",\"finishedAt\":\""
+							+ Instant.now() + "\"}");
+			assertThat(returned).as("replies returned as unroutable").isEmpty();
+			channel.basicAck(got[0].getEnvelope().getDeliveryTag(), false);
+		}
+
+		await().until(() -> "SUCCEEDED".equals(this.api.status(id)));
+		JsonNode recorded = this.api.task(id);
+		assertThat(recorded.get("result").get("pdf").asString()).isEqualTo("3 pages");
+		assertThat(recorded.get("workerId").asString()).isEqualTo("php-7");
+		assertThat(recorded.get("deliveries").asInt()).isEqualTo(1);
+		assertThat(recorded.get("duplicates").asInt()).isZero();
+	}
+
+	private static void publishReply(com.rabbitmq.client.Channel channel, String p, String routingKey, String taskId,
+			int attempt, String kind, String json) throws Exception {
+		com.rabbitmq.client.AMQP.BasicProperties properties = new com.rabbitmq.client.AMQP.BasicProperties.Builder()
+			.deliveryMode(2)
+			.contentType("application/json")
+			.contentEncoding("utf-8")
+			.messageId(taskId)
+			.correlationId(taskId)
+			.type(kind)
+			.timestamp(new java.util.Date())
+			.appId("php-worker")
+			.headers(Map.of("x-warren-protocol", 1, "x-warren-attempt", attempt))
+			.build();
+		channel.basicPublish(p + "results", routingKey, true, properties, json.getBytes(StandardCharsets.UTF_8));
+		channel.waitForConfirmsOrDie(10_000);
+	}
+
 	@Test
 	void failedResultRecordsTheError() {
-		String type = type("it-fail");
+		String type = type("it.fail.hard");
 		String id = this.api.accepted(type, "{}");
 		TaskMessage task = this.wire.readTask(take(type));
 

@@ -68,6 +68,13 @@ class TaskStoreIntegrationTests {
 
 		private final boolean locksOnlyReturnedRows;
 
+		private final JdbcTemplate jdbc;
+
+		/** Rows an index that disagrees with its table lists first as overdue PENDING. */
+		private final List<Task> staleListing = new ArrayList<>();
+
+		private final TaskStore lyingStore;
+
 		Contract(DataSource dataSource, String vendor, String schema) {
 			var flyway = Flyway.configure().dataSource(dataSource).locations("classpath:db/migration/" + vendor);
 			if (schema != null) {
@@ -78,6 +85,58 @@ class TaskStoreIntegrationTests {
 			this.store = new TaskStore(JdbcClient.create(dataSource), new JdbcTemplate(dataSource));
 			this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 			this.locksOnlyReturnedRows = vendor.equals("postgresql");
+			this.jdbc = new JdbcTemplate(dataSource);
+			this.lyingStore = new TaskStore(JdbcClient.create(dataSource), this.jdbc) {
+				@Override
+				protected List<Task> listOverduePending(int limit, Instant now) {
+					List<Task> listed = new ArrayList<>(Contract.this.staleListing);
+					listed.addAll(super.listOverduePending(limit, now));
+					return listed.subList(0, Math.min(limit, listed.size()));
+				}
+			};
+		}
+
+		@Test
+		void rowThatAnIndexListsAsOverduePendingButIsFinishedIsNeverClaimed() {
+			List<UUID> made = insertOverdue(3);
+			Task snapshot = this.store.find(made.get(0)).orElseThrow();
+			finish(made.get(0));
+			finish(made.get(1));
+			// one stale entry whose row was read before it finished, one read after
+			this.staleListing.add(snapshot);
+			this.staleListing.add(this.store.find(made.get(1)).orElseThrow());
+
+			TaskStore.Claim claim = this.transactions
+				.execute((s) -> this.lyingStore.claimOverduePending(10, List.of(), this.now, this.now.plusSeconds(60)));
+
+			assertThat(claim.claimed()).extracting(Task::id).containsExactly(made.get(2));
+			assertThat(claim.mismatched()).extracting(Task::id).containsExactlyInAnyOrder(made.get(0), made.get(1));
+			assertThat(this.jdbc.queryForObject("SELECT SUM(publish_count) FROM tasks WHERE id IN (?, ?)",
+					Integer.class, made.get(0), made.get(1)))
+				.as("finished rows were not touched")
+				.isZero();
+			assertThat(this.store.find(made.get(0)).orElseThrow().status()).isEqualTo(TaskStatus.SUCCEEDED);
+		}
+
+		@Test
+		void knownMismatchesDoNotCrowdOutRealOverdueTasks() {
+			List<UUID> finished = insertOverdue(3);
+			finished.forEach(this::finish);
+			finished.forEach((id) -> this.staleListing.add(this.store.find(id).orElseThrow()));
+			List<UUID> overdue = insertOverdue(2);
+
+			TaskStore.Claim claim = this.transactions
+				.execute((s) -> this.lyingStore.claimOverduePending(2, finished, this.now, this.now.plusSeconds(60)));
+
+			assertThat(claim.claimed()).extracting(Task::id).containsExactlyInAnyOrderElementsOf(overdue);
+			assertThat(claim.mismatched()).isEmpty();
+		}
+
+		private void finish(UUID id) {
+			this.transactions.executeWithoutResult((s) -> {
+				Task task = this.store.lock(id).orElseThrow();
+				this.store.update(task.finished(TaskStatus.SUCCEEDED, "1", null, "w", this.now, this.now), this.now);
+			});
 		}
 
 		@Test
@@ -87,14 +146,15 @@ class TaskStoreIntegrationTests {
 			CountDownLatch releaseFirst = new CountDownLatch(1);
 
 			CompletableFuture<List<Task>> first = CompletableFuture.supplyAsync(() -> this.transactions.execute((s) -> {
-				List<Task> claimed = this.store.claimOverduePending(5, this.now, this.now.plusSeconds(60));
+				List<Task> claimed = this.store.claimOverduePending(5, List.of(), this.now, this.now.plusSeconds(60))
+					.claimed();
 				firstClaimed.countDown();
 				await(releaseFirst);
 				return claimed;
 			}));
 			assertThat(firstClaimed.await(30, TimeUnit.SECONDS)).isTrue();
-			List<Task> second = this.transactions
-				.execute((s) -> this.store.claimOverduePending(10, this.now, this.now.plusSeconds(60)));
+			List<Task> second = this.transactions.execute(
+					(s) -> this.store.claimOverduePending(10, List.of(), this.now, this.now.plusSeconds(60)).claimed());
 			releaseFirst.countDown();
 
 			Set<UUID> firstIds = ids(first.get(30, TimeUnit.SECONDS));
@@ -108,15 +168,15 @@ class TaskStoreIntegrationTests {
 			if (this.locksOnlyReturnedRows) {
 				assertThat(secondIds).hasSize(5);
 			}
-			List<Task> third = this.transactions
-				.execute((s) -> this.store.claimOverduePending(10, this.now, this.now.plusSeconds(60)));
+			List<Task> third = this.transactions.execute(
+					(s) -> this.store.claimOverduePending(10, List.of(), this.now, this.now.plusSeconds(60)).claimed());
 			Set<UUID> thirdIds = ids(third);
 			assertThat(Collections.disjoint(thirdIds, union(firstIds, secondIds))).as("third claim is disjoint")
 				.isTrue();
 			assertThat(firstIds.size() + secondIds.size() + thirdIds.size()).isEqualTo(10);
 			assertThat(union(union(firstIds, secondIds), thirdIds)).containsExactlyInAnyOrderElementsOf(pending);
-			List<Task> fourth = this.transactions
-				.execute((s) -> this.store.claimOverduePending(10, this.now, this.now.plusSeconds(60)));
+			List<Task> fourth = this.transactions.execute(
+					(s) -> this.store.claimOverduePending(10, List.of(), this.now, this.now.plusSeconds(60)).claimed());
 			assertThat(fourth).as("claimed tasks are not claimed again before their next turn").isEmpty();
 		}
 

@@ -1,11 +1,14 @@
 package io.warren.worker.config;
 
+import java.time.Clock;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.warren.monitoring.ConsumerHealthIndicator;
 import io.warren.protocol.MessagingConfiguration;
 import io.warren.protocol.Topology;
 import io.warren.protocol.WireFormat;
 import io.warren.worker.execution.ExecutionMetrics;
+import io.warren.worker.execution.ReplyBackoff;
 import io.warren.worker.execution.ReplyPublisher;
 import io.warren.worker.execution.RunningTasks;
 import io.warren.worker.execution.WorkerContainers;
@@ -18,6 +21,7 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
 
 /** Wires the worker: its identity, the reply publisher and the listener containers. */
 @Configuration(proxyBeanMethods = false)
@@ -45,9 +49,21 @@ class WorkerConfiguration {
 			HandlerRegistry handlerRegistry, WorkerProperties properties, Topology topology, WireFormat wireFormat,
 			ReplyPublisher replyPublisher, WorkerIdentity identity, ExecutionMetrics executionMetrics,
 			RunningTasks runningTasks, ConsumerHealthIndicator consumersHealthIndicator,
-			ApplicationEventPublisher events) {
+			ApplicationEventPublisher events, ReplyBackoff repliesHealthIndicator, Environment environment) {
+		TypeSettingNames.requireBrackets(environment);
 		return new WorkerContainers(connectionFactory, amqpAdmin, handlerRegistry, properties, topology, wireFormat,
-				replyPublisher, identity.id(), executionMetrics, runningTasks, consumersHealthIndicator, events);
+				replyPublisher, identity.id(), executionMetrics, runningTasks, consumersHealthIndicator, events,
+				repliesHealthIndicator);
+	}
+
+	/**
+	 * The back-off on replies the broker did not confirm, and its state as the
+	 * {@code replies} health check.
+	 */
+	@Bean
+	ReplyBackoff repliesHealthIndicator(WorkerProperties properties) {
+		return new ReplyBackoff(properties.replyBackoff().initial(), properties.replyBackoff().max(),
+				Clock.systemUTC());
 	}
 
 	@Bean

@@ -15,13 +15,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * handing the task back for redelivery
  * @param drainTimeout on shutdown, how long running tasks may take to finish before they
  * are handed back to the broker for another worker
- * @param types per task type settings, keyed by type
+ * @param replyBackoff the pause before a task whose started notice or result the broker
+ * did not confirm is handed back
+ * @param types per task type settings, keyed by type; a type with a dot needs brackets
+ * ({@code warren.worker.types.[image.resize].concurrency})
  * @param builtins the built-in handlers
  */
 @ConfigurationProperties("warren.worker")
 public record WorkerProperties(@DefaultValue("") String id, @DefaultValue("4") int concurrency,
 		@DefaultValue("30s") Duration resultConfirmTimeout, @DefaultValue("25s") Duration drainTimeout,
-		Map<String, TypeSettings> types, @DefaultValue Builtins builtins) {
+		@DefaultValue Backoff replyBackoff, Map<String, TypeSettings> types, @DefaultValue Builtins builtins) {
 
 	public WorkerProperties {
 		types = (types != null) ? Map.copyOf(types) : Map.of();
@@ -50,10 +53,21 @@ public record WorkerProperties(@DefaultValue("") String id, @DefaultValue("4") i
 	}
 
 	/**
+	 * @param initial the pause after the first failure; each consecutive failure doubles
+	 * it
+	 * @param max the longest pause
+	 */
+	public record Backoff(@DefaultValue("1s") Duration initial, @DefaultValue("30s") Duration max) {
+	}
+
+	/**
 	 * @param enabled whether the {@code echo}, {@code sleep} and {@code fail} handlers
 	 * exist
+	 * @param prefix prepended to the built-in handlers' types, so that they cannot clash
+	 * with your own ({@code demo.} gives {@code demo.echo}, {@code demo.sleep} and
+	 * {@code demo.fail})
 	 */
-	public record Builtins(@DefaultValue("true") boolean enabled) {
+	public record Builtins(@DefaultValue("true") boolean enabled, @DefaultValue("") String prefix) {
 	}
 
 }

@@ -39,6 +39,21 @@ public class ExecutionMetrics {
 			.register(this.registry);
 	}
 
+	/**
+	 * {@code warren.worker.replies.unconfirmed{type,kind}}: replies the broker did not
+	 * confirm (nacked, returned as unroutable, or no confirm in time); each hands its
+	 * task back. Registered at zero per served type.
+	 */
+	void watchUnconfirmed(String type) {
+		for (String kind : new String[] { "started", "result", "dead-letter" }) {
+			this.registry.counter("warren.worker.replies.unconfirmed", "type", type, "kind", kind);
+		}
+	}
+
+	void unconfirmed(String type, String kind) {
+		this.registry.counter("warren.worker.replies.unconfirmed", "type", type, "kind", kind).increment();
+	}
+
 	void malformed(String type) {
 		this.registry.counter("warren.worker.malformed", "type", type).increment();
 	}

@@ -11,8 +11,6 @@ import io.warren.protocol.StartedNotice;
 import io.warren.protocol.TaskResult;
 import io.warren.protocol.Topology;
 import io.warren.protocol.WireFormat;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.Message;
@@ -20,13 +18,11 @@ import org.springframework.amqp.rabbit.connection.CorrelationData;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 
 /**
- * Sends what a worker reports: started notices without waiting (they are advisory),
- * results and dead letters only with a broker confirm, since the task message is acked
- * after them.
+ * Sends what a worker reports, each confirmed by the broker before the caller goes on:
+ * the started notice before the handler runs (the evidence of a run is safe before the
+ * run), results and dead letters before the task message is acked.
  */
 public class ReplyPublisher {
-
-	private static final Logger log = LoggerFactory.getLogger(ReplyPublisher.class);
 
 	private final RabbitTemplate template;
 
@@ -43,15 +39,13 @@ public class ReplyPublisher {
 		this.confirmTimeout = confirmTimeout;
 	}
 
-	/** Sends a started notice; a failure is logged, never thrown. */
+	/**
+	 * Sends a started notice and returns once the broker confirmed it; throws if it did
+	 * not.
+	 */
 	public void started(StartedNotice notice) {
-		try {
-			this.template.send(this.topology.resultsExchange(), Topology.startedRoutingKey(notice.type()),
-					this.wire.startedMessage(notice));
-		}
-		catch (AmqpException ex) {
-			log.warn("task {} started notice not sent: {}", notice.taskId(), ex.getMessage());
-		}
+		sendConfirmed(this.topology.resultsExchange(), Topology.startedRoutingKey(notice.type()),
+				this.wire.startedMessage(notice));
 	}
 
 	/** Sends a result and returns once the broker confirmed it; throws if it did not. */

@@ -26,11 +26,11 @@ import org.springframework.amqp.core.Message;
 import org.springframework.amqp.rabbit.listener.api.ChannelAwareMessageListener;
 
 /**
- * Runs one task type's deliveries, in the order the protocol sets: started notice,
- * handler, confirmed result, ack. A crash anywhere before the ack leaves the delivery
- * unacked, so the broker redelivers it and the master counts the duplicate. A message
- * that cannot be decoded is copied to the dead-letter exchange with the reason, then
- * acked.
+ * Runs one task type's deliveries, in the order the protocol sets: confirmed started
+ * notice, handler, confirmed result, ack. A crash anywhere before the ack leaves the
+ * delivery unacked, so the broker redelivers it and the master counts the duplicate. A
+ * message that cannot be decoded is copied to the dead-letter exchange with the reason,
+ * then acked.
  */
 public class TaskListener implements ChannelAwareMessageListener {
 
@@ -50,8 +50,10 @@ public class TaskListener implements ChannelAwareMessageListener {
 
 	private final RunningTasks running;
 
+	private final ReplyBackoff backoff;
+
 	public TaskListener(HandlerMethod handler, WireFormat wire, ReplyPublisher replies, String workerId, Clock clock,
-			ExecutionMetrics metrics, RunningTasks running) {
+			ExecutionMetrics metrics, RunningTasks running, ReplyBackoff backoff) {
 		this.handler = handler;
 		this.wire = wire;
 		this.replies = replies;
@@ -59,6 +61,7 @@ public class TaskListener implements ChannelAwareMessageListener {
 		this.clock = clock;
 		this.metrics = metrics;
 		this.running = running;
+		this.backoff = backoff;
 	}
 
 	@Override
@@ -86,14 +89,27 @@ public class TaskListener implements ChannelAwareMessageListener {
 		}
 	}
 
+	/**
+	 * The started notice is confirmed before the handler runs: the evidence that a run
+	 * began is safe before the run, so a crash during it is always counted. This is
+	 * called only for the delivery this consumer is about to run, never for prefetched
+	 * ones still waiting.
+	 */
 	private void run(TaskMessage task, boolean redelivered, Channel channel, long tag) throws IOException {
 		UUID deliveryId = UUID.randomUUID();
 		Instant started = this.clock.instant();
-		log.debug("task {} attempt {} delivery {} started (redelivered: {})", task.id(), task.attempt(), deliveryId,
-				redelivered);
 		StartedNotice notice = new StartedNotice(task.id(), task.type(), task.attempt(), deliveryId, this.workerId,
 				redelivered, started);
-		this.replies.started(notice);
+		try {
+			this.replies.started(notice);
+		}
+		catch (RuntimeException ex) {
+			handBack(task, "started", ex, channel, tag);
+			return;
+		}
+		this.backoff.succeeded();
+		log.debug("task {} attempt {} delivery {} started (redelivered: {})", task.id(), task.attempt(), deliveryId,
+				redelivered);
 		this.running.add(notice);
 		try {
 			runStarted(task, notice, channel, tag);
@@ -119,13 +135,25 @@ public class TaskListener implements ChannelAwareMessageListener {
 			this.replies.result(result);
 		}
 		catch (RuntimeException ex) {
-			log.warn("task {} result not confirmed, handing the task back for redelivery: {}", task.id(),
-					ex.getMessage());
-			channel.basicNack(tag, false, true);
+			handBack(task, "result", ex, channel, tag);
 			return;
 		}
+		this.backoff.succeeded();
 		channel.basicAck(tag, false);
 		log.debug("task {} {} and acked", task.id(), result.outcome());
+	}
+
+	/**
+	 * A reply the broker did not confirm: the delivery goes back to the queue, after a
+	 * pause that grows while the failures go on.
+	 */
+	private void handBack(TaskMessage task, String kind, RuntimeException ex, Channel channel, long tag)
+			throws IOException {
+		log.warn("task {} {} not confirmed, handing the task back for redelivery: {}", task.id(),
+				(kind.equals("started") ? "started notice" : kind), ex.getMessage());
+		this.metrics.unconfirmed(task.type(), kind);
+		this.backoff.failed(kind + " of task " + task.id() + ": " + ex.getMessage());
+		channel.basicNack(tag, false, true);
 	}
 
 	private TaskResult execute(TaskMessage task, TaskContext context, Instant started) {
@@ -161,9 +189,12 @@ public class TaskListener implements ChannelAwareMessageListener {
 		}
 		catch (RuntimeException ex) {
 			log.warn("dead letter not confirmed, handing the message back: {}", ex.getMessage());
+			this.metrics.unconfirmed(this.handler.type(), "dead-letter");
+			this.backoff.failed("dead letter on the queue of " + this.handler.type() + ": " + ex.getMessage());
 			channel.basicNack(tag, false, true);
 			return;
 		}
+		this.backoff.succeeded();
 		this.metrics.malformed(this.handler.type());
 		channel.basicAck(tag, false);
 	}

@@ -60,6 +60,8 @@ public class WorkerContainers implements SmartLifecycle {
 
 	private final ApplicationEventPublisher events;
 
+	private final ReplyBackoff backoff;
+
 	private final List<SimpleMessageListenerContainer> containers = new ArrayList<>();
 
 	private final List<String> served = new ArrayList<>();
@@ -69,7 +71,7 @@ public class WorkerContainers implements SmartLifecycle {
 	public WorkerContainers(CachingConnectionFactory connectionFactory, AmqpAdmin admin, HandlerRegistry handlers,
 			WorkerProperties properties, Topology topology, WireFormat wire, ReplyPublisher replies, String workerId,
 			ExecutionMetrics metrics, RunningTasks runningTasks, ConsumerHealthIndicator health,
-			ApplicationEventPublisher events) {
+			ApplicationEventPublisher events, ReplyBackoff backoff) {
 		this.connectionFactory = connectionFactory;
 		this.admin = admin;
 		this.handlers = handlers;
@@ -83,6 +85,7 @@ public class WorkerContainers implements SmartLifecycle {
 		this.runningTasks = runningTasks;
 		this.drain = new Drain(properties.drainTimeout(), runningTasks, replies, Clock.systemUTC());
 		this.events = events;
+		this.backoff = backoff;
 	}
 
 	/** The task types this worker consumes. */
@@ -106,6 +109,7 @@ public class WorkerContainers implements SmartLifecycle {
 		}
 		for (String type : this.served) {
 			this.metrics.watchRunning(type, this.runningTasks);
+			this.metrics.watchUnconfirmed(type);
 			this.containers.add(startContainer(this.handlers.find(type).orElseThrow()));
 		}
 		log.info("worker {} serving task types {}", this.workerId, this.served);
@@ -117,18 +121,22 @@ public class WorkerContainers implements SmartLifecycle {
 		SimpleMessageListenerContainer container = new SimpleMessageListenerContainer(this.connectionFactory);
 		container.setQueueNames(this.topology.taskQueue(handler.type()));
 		container.setMessageListener(new TaskListener(handler, this.wire, this.replies, this.workerId,
-				Clock.systemUTC(), this.metrics, this.runningTasks));
+				Clock.systemUTC(), this.metrics, this.runningTasks, this.backoff));
 		container.setAcknowledgeMode(AcknowledgeMode.MANUAL);
 		container.setConcurrentConsumers(settings.concurrency());
 		container.setPrefetchCount(settings.prefetch());
 		container.setMissingQueuesFatal(false);
+		// the served queues are declared on every new connection (above); a container's
+		// own redeclaration only repeats it, and logs an ERROR per consumer restart while
+		// the broker is down
+		container.setAutoDeclare(false);
 		container.setDefaultRequeueRejected(false);
 		// on stop: the drain time for running tasks, then the hand-back (see Drain)
 		container.setShutdownTimeout(this.drain.containerShutdownTimeout().toMillis());
 		container.setBeanName("warren-" + handler.type());
 		container.setApplicationEventPublisher(this.events);
 		container.afterPropertiesSet();
-		this.health.watch(container);
+		this.health.watch(container, settings.concurrency());
 		container.start();
 		return container;
 	}

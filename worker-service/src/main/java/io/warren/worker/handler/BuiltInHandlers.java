@@ -9,7 +9,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Handlers every worker has unless {@code warren.worker.builtins.enabled=false}: for
- * trying Warren out, for tests and for benchmarks.
+ * trying Warren out, for tests and for benchmarks. Their types are {@code echo},
+ * {@code sleep} and {@code fail} after {@code warren.worker.builtins.prefix} (empty by
+ * default; {@code demo.} gives {@code demo.echo}...).
  */
 @Component
 @ConditionalOnBooleanProperty(name = "warren.worker.builtins.enabled", matchIfMissing = true)
@@ -18,12 +20,12 @@ class BuiltInHandlers {
 	/** The most a {@code sleep} task may ask for: an hour. */
 	static final long MAX_SLEEP_MS = 3_600_000;
 
-	@TaskHandler("echo")
+	@TaskHandler("${warren.worker.builtins.prefix:}echo")
 	JsonNode echo(JsonNode payload) {
 		return payload;
 	}
 
-	@TaskHandler("sleep")
+	@TaskHandler("${warren.worker.builtins.prefix:}sleep")
 	Map<String, Long> sleep(SleepRequest request) throws InterruptedException {
 		if (request.ms() < 0 || request.ms() > MAX_SLEEP_MS) {
 			throw new NonRetryableTaskException("ms must be between 0 and " + MAX_SLEEP_MS);
@@ -33,7 +35,7 @@ class BuiltInHandlers {
 		return Map.of("sleptMs", request.ms());
 	}
 
-	@TaskHandler("fail")
+	@TaskHandler("${warren.worker.builtins.prefix:}fail")
 	Object fail(FailRequest request) {
 		String message = (request != null && request.message() != null) ? request.message() : "failed on purpose";
 		throw new NonRetryableTaskException(message);

@@ -17,8 +17,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Finds every {@link TaskHandler} method among the application's beans once they are all
- * created. Two handlers for one type, or an invalid type name, stop the worker at
- * start-up.
+ * created; {@code ${...}} placeholders in a type are resolved from the environment. Two
+ * handlers for one type, or an invalid type name, stop the worker at start-up.
  */
 @Component
 public class HandlerRegistry implements SmartInitializingSingleton {
@@ -44,7 +44,9 @@ public class HandlerRegistry implements SmartInitializingSingleton {
 			Map<Method, TaskHandler> methods = MethodIntrospector.selectMethods(beanType,
 					(MethodIntrospector.MetadataLookup<TaskHandler>) (method) -> AnnotatedElementUtils
 						.findMergedAnnotation(method, TaskHandler.class));
-			methods.forEach((method, annotation) -> register(annotation.value(), this.context.getBean(name), method));
+			methods.forEach((method, annotation) -> register(
+					this.context.getEnvironment().resolveRequiredPlaceholders(annotation.value()),
+					this.context.getBean(name), method));
 		}
 	}
 

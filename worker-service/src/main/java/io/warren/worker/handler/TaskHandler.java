@@ -22,7 +22,10 @@ import java.lang.annotation.Target;
 @Documented
 public @interface TaskHandler {
 
-	/** The task type, {@code [a-z0-9][a-z0-9._-]{0,63}}. */
+	/**
+	 * The task type, {@code [a-z0-9][a-z0-9._-]{0,63}}; {@code ${...}} placeholders are
+	 * resolved from the environment.
+	 */
 	String value();
 
 }

@@ -2,6 +2,7 @@ package io.warren.worker.execution;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,7 @@ import tools.jackson.databind.JsonNode;
 
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
+import org.springframework.boot.health.contributor.Status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
@@ -33,6 +35,7 @@ import static org.mockito.ArgumentMatchers.anyBoolean;
 import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.BDDMockito.willDoNothing;
 import static org.mockito.BDDMockito.willThrow;
 import static org.mockito.Mockito.inOrder;
 import static org.mockito.Mockito.mock;
@@ -54,6 +57,9 @@ class TaskListenerTests {
 	private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
 	private final ExecutionMetrics metrics = new ExecutionMetrics(this.meters);
+
+	private final ReplyBackoff backoff = new ReplyBackoff(Duration.ofMillis(1), Duration.ofMillis(4),
+			Clock.systemUTC());
 
 	@Test
 	void acksOnlyAfterTheStartedNoticeTheHandlerAndTheConfirmedResult() throws Exception {
@@ -119,6 +125,45 @@ class TaskListenerTests {
 
 		verify(this.channel).basicNack(3, false, true);
 		verify(this.channel, never()).basicAck(anyLong(), anyBoolean());
+	}
+
+	@Test
+	void startedNoticeThatTheBrokerDidNotConfirmHandsTheTaskBackWithoutRunningTheHandler() throws Exception {
+		TaskListener listener = listener("echo");
+		willThrow(new ReplyPublisher.UnconfirmedException("unroutable: NO_ROUTE", null)).given(this.replies)
+			.started(any());
+
+		listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "1", 11), this.channel);
+
+		assertThat(this.handlers.lastContext).as("the handler ran").isNull();
+		verify(this.replies, never()).result(any());
+		verify(this.channel).basicNack(11, false, true);
+		verify(this.channel, never()).basicAck(anyLong(), anyBoolean());
+		assertThat(this.running.count()).isZero();
+		assertThat(this.meters.get("warren.worker.replies.unconfirmed")
+			.tags("type", "echo", "kind", "started")
+			.counter()
+			.count()).isEqualTo(1);
+		assertThat(this.backoff.health().getStatus()).isEqualTo(Status.DOWN);
+		assertThat(this.backoff.health().getDetails()).containsEntry("consecutiveFailures", 1);
+	}
+
+	@Test
+	void repliesHealthTurnsUpAgainWithTheNextConfirmedReply() throws Exception {
+		TaskListener listener = listener("echo");
+		willThrow(new ReplyPublisher.UnconfirmedException("nack", null)).given(this.replies).result(any());
+		listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "1", 12), this.channel);
+		assertThat(this.backoff.health().getStatus()).isEqualTo(Status.DOWN);
+		assertThat(this.meters.get("warren.worker.replies.unconfirmed")
+			.tags("type", "echo", "kind", "result")
+			.counter()
+			.count()).isEqualTo(1);
+
+		willDoNothing().given(this.replies).result(any());
+		listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "1", 13), this.channel);
+
+		verify(this.channel).basicAck(13, false);
+		assertThat(this.backoff.health().getStatus()).isEqualTo(Status.UP);
 	}
 
 	@Test
@@ -200,7 +245,7 @@ class TaskListenerTests {
 		HandlerMethod handler = new HandlerMethod(type, this.handlers,
 				Handlers.class.getDeclaredMethod(method, parameter, TaskContext.class), this.wire.json());
 		return new TaskListener(handler, this.wire, this.replies, "worker-1", Clock.systemUTC(), this.metrics,
-				this.running);
+				this.running, this.backoff);
 	}
 
 	private Message taskMessage(UUID id, String type, String payload, long tag) throws IOException {

@@ -63,6 +63,25 @@ class HandlerRegistryTests {
 			.run((context) -> assertThat(context.getBean(HandlerRegistry.class).types()).isEmpty());
 	}
 
+	@Test
+	void builtInHandlersTakeTheConfiguredPrefixSoThatTheirTypesCanHaveDots() {
+		this.runner.withUserConfiguration(BuiltInHandlers.class)
+			.withPropertyValues("warren.worker.builtins.prefix=demo.")
+			.run((context) -> assertThat(context.getBean(HandlerRegistry.class).types()).containsExactly("demo.echo",
+					"demo.fail", "demo.sleep"));
+	}
+
+	@Test
+	void placeholderThatResolvesToAnInvalidTypeStopsTheWorker() {
+		this.runner.withUserConfiguration(BuiltInHandlers.class)
+			.withPropertyValues("warren.worker.builtins.prefix=Demo.")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure())
+					.hasMessageMatching("@TaskHandler type 'Demo\\.[a-z]+' must match .*");
+			});
+	}
+
 	private static TaskContext context(String type) {
 		return new TaskContext(UUID.randomUUID(), type, 1, UUID.randomUUID(), false, 0, java.time.Instant.now(), "w");
 	}

@@ -1,0 +1,65 @@
+package io.warren.master.dispatch;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.warren.master.task.Task;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.stereotype.Component;
+
+/**
+ * Rows the store listed as overdue {@code PENDING} while the row itself says otherwise:
+ * an index that disagrees with its table, seen on H2 after a crash. Each is counted
+ * ({@code warren.store.mismatches}) and logged once, kept out of later claims so that it
+ * cannot crowd out real overdue tasks, and turns the {@code relay} health check DOWN
+ * until the master restarts: a person must repair the store (docs/operations.md).
+ */
+@Component
+public class StoreMismatches {
+
+	private static final Logger log = LoggerFactory.getLogger(StoreMismatches.class);
+
+	/** Beyond this many, mismatches are still counted but no longer remembered. */
+	static final int REMEMBERED = 10_000;
+
+	private final Set<UUID> known = ConcurrentHashMap.newKeySet();
+
+	private final Counter counter;
+
+	public StoreMismatches(MeterRegistry meters) {
+		this.counter = Counter.builder("warren.store.mismatches")
+			.description("Rows an index listed with a status their row does not have")
+			.register(meters);
+	}
+
+	/** Counts, logs and remembers rows a claim found mismatched. */
+	public void report(List<Task> mismatched) {
+		for (Task task : mismatched) {
+			this.counter.increment();
+			if (this.known.size() < REMEMBERED && this.known.add(task.id())) {
+				log.warn(
+						"task {} listed as overdue PENDING by the store's index, but its row says {} (attempt {}); "
+								+ "not published. The index disagrees with its table: see docs/operations.md",
+						task.id(), task.status(), task.attempt());
+			}
+		}
+	}
+
+	/** The ids to leave out of claims. */
+	Collection<UUID> known() {
+		return this.known;
+	}
+
+	/** How many distinct mismatched rows this master has seen. */
+	public int count() {
+		return this.known.size();
+	}
+
+}

@@ -1,0 +1,54 @@
+package io.warren.worker.config;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatNoException;
+
+class TypeSettingNamesTests {
+
+	@Test
+	void bracketedDottedTypeBindsAndPasses() {
+		StandardEnvironment environment = environment(Map.of("warren.worker.types.[image.resize].concurrency", "8",
+				"warren.worker.types.echo.prefetch", "2"));
+
+		assertThatNoException().isThrownBy(() -> TypeSettingNames.requireBrackets(environment));
+		WorkerProperties properties = Binder.get(environment).bindOrCreate("warren.worker", WorkerProperties.class);
+		assertThat(properties.forType("image.resize").concurrency()).isEqualTo(8);
+		assertThat(properties.forType("echo").prefetch()).isEqualTo(2);
+	}
+
+	@Test
+	void dottedTypeWithoutBracketsStopsTheWorkerWithTheWayToWriteIt() {
+		StandardEnvironment environment = environment(Map.of("warren.worker.types.image.resize.concurrency", "8"));
+
+		assertThatIllegalStateException().isThrownBy(() -> TypeSettingNames.requireBrackets(environment))
+			.withMessageContaining("warren.worker.types.[image.resize].concurrency");
+	}
+
+	@Test
+	void environmentVariableForADottedTypeIsCaughtToo() {
+		StandardEnvironment environment = new StandardEnvironment();
+		environment.getPropertySources()
+			.addFirst(new SystemEnvironmentPropertySource("systemEnvironment",
+					Map.of("WARREN_WORKER_TYPES_IMAGE_RESIZE_CONCURRENCY", "8")));
+
+		assertThatIllegalStateException().isThrownBy(() -> TypeSettingNames.requireBrackets(environment))
+			.withMessageContaining("SPRING_APPLICATION_JSON");
+	}
+
+	private static StandardEnvironment environment(Map<String, Object> values) {
+		StandardEnvironment environment = new StandardEnvironment();
+		environment.getPropertySources().addFirst(new MapPropertySource("test", values));
+		return environment;
+	}
+
+}
