@@ -29,8 +29,8 @@ import static org.awaitility.Awaitility.await;
  * compared with what the records count. A worker logs a delivery's start right after its
  * started notice is confirmed and right before the handler runs, so for every task
  * {@code deliveries} must be at least the executions logged, and the excess is bounded by
- * the kills that landed between a confirmed notice and that log line. A fault run:
- * {@code scripts/faults.sh}.
+ * the deliveries that a kill caught between a confirmed notice and that log line (at most
+ * the killed worker's threads per kill). A fault run: {@code scripts/faults.sh}.
  */
 @Tag("fault")
 class WorkerKillLoopFaultTests {
@@ -38,6 +38,11 @@ class WorkerKillLoopFaultTests {
 	private static final int KILLS = 12;
 
 	private static final int TASKS_PER_ROUND = 150;
+
+	/**
+	 * Handler threads per worker (the default): the most deliveries one kill can catch.
+	 */
+	private static final int CONCURRENCY = 4;
 
 	private static final Pattern STARTED = Pattern
 		.compile("task ([0-9a-f-]{36}) attempt (\\d+) delivery ([0-9a-f-]{36}) started");
@@ -56,7 +61,7 @@ class WorkerKillLoopFaultTests {
 			List<String> ids = new ArrayList<>();
 			for (int kill = 0; kill < KILLS; kill++) {
 				for (int i = 0; i < TASKS_PER_ROUND; i++) {
-					ids.add(api.accepted("sleep", "{\"ms\":" + (20 + random.nextInt(130)) + "}"));
+					ids.add(api.accepted("sleep", "{\"ms\":" + (200 + random.nextInt(400)) + "}"));
 				}
 				// pacing the faults, not waiting for an outcome
 				Thread.sleep(300 + random.nextInt(900));
@@ -80,7 +85,12 @@ class WorkerKillLoopFaultTests {
 				excess += deliveries - executed;
 				duplicates += deliveries - 1;
 			}
-			assertThat(excess).as("deliveries counted without a logged execution").isLessThanOrEqualTo(KILLS);
+			System.out.printf("kill loop on %s: %d tasks, %d kills, %d duplicate executions counted, %d deliveries "
+					+ "counted without a logged execution%n", store, ids.size(), KILLS, duplicates, excess);
+			// each kill can catch each of the killed worker's threads between a confirmed
+			// notice and its handler's start
+			assertThat(excess).as("deliveries counted without a logged execution")
+				.isLessThanOrEqualTo(KILLS * CONCURRENCY);
 			assertThat(duplicates).as("duplicate executions: the kills landed on running tasks").isPositive();
 		}
 	}

@@ -46,7 +46,7 @@ class ListenerConfiguration {
 
 	private static SimpleMessageListenerContainer container(ConnectionFactory connectionFactory, String queue,
 			ChannelAwareMessageListener listener, int concurrency, int prefetch) {
-		SimpleMessageListenerContainer container = new SimpleMessageListenerContainer(connectionFactory);
+		SimpleMessageListenerContainer container = new QuietlyRedeclaringContainer(connectionFactory);
 		container.setQueueNames(queue);
 		container.setMessageListener(listener);
 		container.setAcknowledgeMode(AcknowledgeMode.MANUAL);
@@ -55,10 +55,6 @@ class ListenerConfiguration {
 		container.setDefaultRequeueRejected(false);
 		// start even while the broker is down; the container keeps trying to consume
 		container.setMissingQueuesFatal(false);
-		// the admin declares the topology on every new connection; a container's own
-		// redeclaration only repeats it, and logs an ERROR per consumer restart while the
-		// broker is down
-		container.setAutoDeclare(false);
 		return container;
 	}
 

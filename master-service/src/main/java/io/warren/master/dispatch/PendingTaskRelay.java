@@ -77,7 +77,7 @@ class PendingTaskRelay implements SmartLifecycle {
 		TaskStore.Claim claim = this.transactions
 			.execute((status) -> this.store.claimOverduePending(this.settings.batchSize(), this.mismatches.known(), now,
 					now.plus(this.settings.confirmTimeout())));
-		this.mismatches.report(claim.mismatched());
+		int skippedNextTime = this.mismatches.report(claim.mismatched());
 		List<Task> claimed = claim.claimed();
 		for (Task task : claimed) {
 			log.debug("task {} still PENDING after {}; publishing it again", task.id(), this.settings.confirmTimeout());
@@ -86,7 +86,8 @@ class PendingTaskRelay implements SmartLifecycle {
 			}
 			this.republished.increment();
 		}
-		return claimed.size() + claim.mismatched().size();
+		// a batch filled by newly found mismatches leaves room for more next time
+		return claimed.size() + skippedNextTime;
 	}
 
 	private void run() {

@@ -9,10 +9,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the log readable while the broker is unreachable: one warning when publishing
- * starts to fail, one line with the count when it works again, instead of a warning per
- * task (every task accepted meanwhile fails to publish, and stays {@code PENDING} for the
- * relay).
+ * Keeps the log readable while the broker is unreachable or refuses tasks: one warning
+ * when publishing starts to fail, one line with the count when a publish is confirmed
+ * again, instead of a warning per task (every task accepted meanwhile fails to publish,
+ * and stays {@code PENDING} for the relay).
  */
 class PublishOutage {
 
@@ -32,7 +32,7 @@ class PublishOutage {
 	void failed(Object taskId, String reason) {
 		if (this.failures.getAndIncrement() == 0) {
 			this.since = this.clock.instant();
-			log.warn("broker unreachable, tasks stay PENDING and the relay publishes them once it is back "
+			log.warn("publishing tasks fails, they stay PENDING and the relay publishes them again "
 					+ "(first: task {}): {}", taskId, reason);
 		}
 		else {
@@ -40,7 +40,7 @@ class PublishOutage {
 		}
 	}
 
-	/** A task was handed to the broker: ends an outage, if one was under way. */
+	/** The broker confirmed a task: ends an outage, if one was under way. */
 	void succeeded() {
 		if (this.failures.get() == 0) {
 			return;
@@ -49,7 +49,7 @@ class PublishOutage {
 		if (failed > 0) {
 			Instant started = this.since;
 			Duration lasted = (started != null) ? Duration.between(started, this.clock.instant()) : Duration.ZERO;
-			log.info("broker reachable again after {} s; {} publish(es) failed meanwhile and are left to the relay",
+			log.info("publishing works again after {} s; {} publish(es) failed meanwhile and are left to the relay",
 					lasted.toSeconds(), failed);
 		}
 	}

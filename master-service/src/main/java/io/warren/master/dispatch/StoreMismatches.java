@@ -1,8 +1,7 @@
 package io.warren.master.dispatch;
 
-import java.util.Collection;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -29,7 +28,8 @@ public class StoreMismatches {
 	/** Beyond this many, mismatches are still counted but no longer remembered. */
 	static final int REMEMBERED = 10_000;
 
-	private final Set<UUID> known = ConcurrentHashMap.newKeySet();
+	/** Task id to the attempt the store listed wrongly. */
+	private final Map<UUID, Integer> known = new ConcurrentHashMap<>();
 
 	private final Counter counter;
 
@@ -39,21 +39,30 @@ public class StoreMismatches {
 			.register(meters);
 	}
 
-	/** Counts, logs and remembers rows a claim found mismatched. */
-	public void report(List<Task> mismatched) {
+	/**
+	 * Counts, logs and remembers rows a claim found mismatched; returns how many were
+	 * newly remembered (and so will be skipped by the next claim).
+	 */
+	public int report(List<Task> mismatched) {
+		int remembered = 0;
 		for (Task task : mismatched) {
 			this.counter.increment();
-			if (this.known.size() < REMEMBERED && this.known.add(task.id())) {
+			if (this.known.size() < REMEMBERED && this.known.putIfAbsent(task.id(), task.attempt()) == null) {
+				remembered++;
 				log.warn(
 						"task {} listed as overdue PENDING by the store's index, but its row says {} (attempt {}); "
 								+ "not published. The index disagrees with its table: see docs/operations.md",
 						task.id(), task.status(), task.attempt());
 			}
 		}
+		return remembered;
 	}
 
-	/** The ids to leave out of claims. */
-	Collection<UUID> known() {
+	/**
+	 * The rows to leave out of claims: task id to the attempt listed wrongly. A later
+	 * attempt of the same task (a new run of a finished task) is claimed as usual.
+	 */
+	Map<UUID, Integer> known() {
 		return this.known;
 	}
 

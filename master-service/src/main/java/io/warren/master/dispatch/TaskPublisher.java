@@ -14,6 +14,7 @@ import io.warren.master.config.MasterProperties;
 import io.warren.master.task.Task;
 import io.warren.master.task.TaskAttempt;
 import io.warren.master.task.TaskStatus;
+import io.warren.master.task.TaskStore;
 import io.warren.protocol.TaskMessage;
 import io.warren.protocol.Topology;
 import io.warren.protocol.WireFormat;
@@ -114,13 +115,15 @@ public class TaskPublisher implements SmartLifecycle {
 
 	/**
 	 * Publishes now; returns false if the message could not be handed to the broker. Only
-	 * a {@code PENDING} task is published: anything else is a caller's mistake, refused
-	 * here as well so that no finished task runs again.
+	 * a task read as {@code PENDING} is published: a caller that passes anything else is
+	 * refused (false), so that no finished task runs again. (Whether the row is still
+	 * {@code PENDING} is the claim's business: see
+	 * {@link TaskStore#claimOverduePending}.)
 	 */
 	public boolean publish(Task task) {
 		if (task.status() != TaskStatus.PENDING) {
 			log.warn("task {} is {}, not PENDING; not published", task.id(), task.status());
-			return true;
+			return false;
 		}
 		this.outstanding.incrementAndGet();
 		try {
@@ -129,10 +132,10 @@ public class TaskPublisher implements SmartLifecycle {
 					this.wire.json().readTree(task.payload()), task.createdAt());
 			CorrelationData correlation = new CorrelationData(task.id() + "/" + task.attempt());
 			this.template.send(this.topology.tasksExchange(), task.type(), this.wire.taskMessage(message), correlation);
-			this.outage.succeeded();
 			correlation.getFuture().whenComplete((confirm, ex) -> {
 				this.outstanding.decrementAndGet();
 				if (ex == null && confirm.ack() && correlation.getReturned() == null) {
+					this.outage.succeeded();
 					this.confirms.confirmed(new TaskAttempt(task.id(), task.attempt()));
 				}
 				else {

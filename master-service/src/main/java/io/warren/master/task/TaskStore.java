@@ -111,20 +111,20 @@ public class TaskStore {
 	/**
 	 * Claims up to {@code limit} {@code PENDING} tasks whose confirm is overdue and
 	 * pushes their next claim to {@code nextClaim}; rows another master holds are
-	 * skipped, and so are the {@code skip} ids (rows known to be listed wrongly). Each
-	 * row is claimed by an update that checks its status and attempt again, so a row that
-	 * the query lists as {@code PENDING} but that is not (an index that disagrees with
-	 * its table) is never claimed: it is returned as mismatched. Call inside a
-	 * transaction.
+	 * skipped, and so are the {@code skip} rows (task id to an attempt known to be listed
+	 * wrongly). Each row is claimed by an update that checks its status and attempt
+	 * again, so a row that the query lists as {@code PENDING} but that is not (an index
+	 * that disagrees with its table) is never claimed: it is returned as mismatched. Call
+	 * inside a transaction.
 	 */
-	public Claim claimOverduePending(int limit, Collection<UUID> skip, Instant now, Instant nextClaim) {
+	public Claim claimOverduePending(int limit, Map<UUID, Integer> skip, Instant now, Instant nextClaim) {
 		List<Task> candidates = new ArrayList<>(limit);
 		List<Task> mismatched = new ArrayList<>();
 		for (Task task : listOverduePending(limit + skip.size(), now)) {
 			if (candidates.size() == limit) {
 				break;
 			}
-			if (skip.contains(task.id())) {
+			if (Integer.valueOf(task.attempt()).equals(skip.get(task.id()))) {
 				continue;
 			}
 			if (task.status() != TaskStatus.PENDING) {

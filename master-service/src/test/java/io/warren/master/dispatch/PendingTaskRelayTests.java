@@ -101,10 +101,11 @@ class PendingTaskRelayTests {
 		});
 		Task overdue = insertOverdue("overdue");
 
-		// a batch of 2: both places go to the stale rows, found out and skipped
-		this.relay.relayOnce();
-		this.relay.relayOnce();
-		this.relay.relayOnce();
+		// a batch of 2: both places go to the stale rows, found out and skipped; the pass
+		// goes on (2), then claims the real one (1), then finds nothing to do (0)
+		assertThat(this.relay.relayOnce()).isEqualTo(2);
+		assertThat(this.relay.relayOnce()).isEqualTo(1);
+		assertThat(this.relay.relayOnce()).isZero();
 
 		verify(this.template, times(1)).send(anyString(), eq("overdue"), any(Message.class),
 				any(CorrelationData.class));

@@ -27,7 +27,7 @@ class PublishOutageTests {
 		this.outage.succeeded();
 
 		assertThat(output.getOut().lines().filter((line) -> line.contains("WARN"))).hasSize(1);
-		assertThat(output.getOut()).containsOnlyOnce("broker unreachable")
+		assertThat(output.getOut()).containsOnlyOnce("publishing tasks fails")
 			.containsOnlyOnce("1551 publish(es) failed meanwhile");
 		assertThat(this.outage.failuresSinceLastSuccess()).isZero();
 	}

@@ -64,7 +64,7 @@ class TaskPublisherTests {
 		Task finished = this.task.finished(io.warren.master.task.TaskStatus.SUCCEEDED, "1", null, "w", this.created,
 				this.created);
 
-		assertThat(this.publisher.publish(finished)).isTrue();
+		assertThat(this.publisher.publish(finished)).isFalse();
 
 		verify(this.template, never()).send(anyString(), anyString(), any(Message.class), any(CorrelationData.class));
 	}

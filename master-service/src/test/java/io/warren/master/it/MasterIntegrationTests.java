@@ -359,6 +359,21 @@ abstract class MasterIntegrationTests {
 	}
 
 	@Test
+	void repliesQueueDeletedUnderTheRunningMasterIsDeclaredAgainAndRepliesFlow() {
+		String type = type("it.redeclare");
+		org.springframework.amqp.rabbit.core.RabbitAdmin admin = new org.springframework.amqp.rabbit.core.RabbitAdmin(
+				this.broker);
+		admin.deleteQueue(this.topology.replyQueue());
+
+		await().until(() -> admin.getQueueInfo(this.topology.replyQueue()) != null);
+		String id = this.api.accepted(type, "1");
+		TaskMessage task = this.wire.readTask(take(type));
+		sendResult(task, UUID.randomUUID(), Outcome.SUCCEEDED, "2");
+
+		await().until(() -> "SUCCEEDED".equals(this.api.status(id)));
+	}
+
+	@Test
 	void failedResultRecordsTheError() {
 		String type = type("it.fail.hard");
 		String id = this.api.accepted(type, "{}");

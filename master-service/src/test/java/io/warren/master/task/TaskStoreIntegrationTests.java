@@ -4,8 +4,10 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -107,7 +109,7 @@ class TaskStoreIntegrationTests {
 			this.staleListing.add(this.store.find(made.get(1)).orElseThrow());
 
 			TaskStore.Claim claim = this.transactions
-				.execute((s) -> this.lyingStore.claimOverduePending(10, List.of(), this.now, this.now.plusSeconds(60)));
+				.execute((s) -> this.lyingStore.claimOverduePending(10, Map.of(), this.now, this.now.plusSeconds(60)));
 
 			assertThat(claim.claimed()).extracting(Task::id).containsExactly(made.get(2));
 			assertThat(claim.mismatched()).extracting(Task::id).containsExactlyInAnyOrder(made.get(0), made.get(1));
@@ -125,11 +127,25 @@ class TaskStoreIntegrationTests {
 			finished.forEach((id) -> this.staleListing.add(this.store.find(id).orElseThrow()));
 			List<UUID> overdue = insertOverdue(2);
 
+			Map<UUID, Integer> known = new HashMap<>();
+			finished.forEach((id) -> known.put(id, 1));
+
 			TaskStore.Claim claim = this.transactions
-				.execute((s) -> this.lyingStore.claimOverduePending(2, finished, this.now, this.now.plusSeconds(60)));
+				.execute((s) -> this.lyingStore.claimOverduePending(2, known, this.now, this.now.plusSeconds(60)));
 
 			assertThat(claim.claimed()).extracting(Task::id).containsExactlyInAnyOrderElementsOf(overdue);
 			assertThat(claim.mismatched()).isEmpty();
+		}
+
+		@Test
+		void laterAttemptOfATaskOnceListedWronglyIsClaimedAsUsual() {
+			UUID id = insertOverdue(1).get(0);
+			this.jdbc.update("UPDATE tasks SET attempt = 2 WHERE id = ?", id);
+
+			TaskStore.Claim claim = this.transactions
+				.execute((s) -> this.store.claimOverduePending(10, Map.of(id, 1), this.now, this.now.plusSeconds(60)));
+
+			assertThat(claim.claimed()).extracting(Task::id).containsExactly(id);
 		}
 
 		private void finish(UUID id) {
@@ -146,7 +162,7 @@ class TaskStoreIntegrationTests {
 			CountDownLatch releaseFirst = new CountDownLatch(1);
 
 			CompletableFuture<List<Task>> first = CompletableFuture.supplyAsync(() -> this.transactions.execute((s) -> {
-				List<Task> claimed = this.store.claimOverduePending(5, List.of(), this.now, this.now.plusSeconds(60))
+				List<Task> claimed = this.store.claimOverduePending(5, Map.of(), this.now, this.now.plusSeconds(60))
 					.claimed();
 				firstClaimed.countDown();
 				await(releaseFirst);
@@ -154,7 +170,7 @@ class TaskStoreIntegrationTests {
 			}));
 			assertThat(firstClaimed.await(30, TimeUnit.SECONDS)).isTrue();
 			List<Task> second = this.transactions.execute(
-					(s) -> this.store.claimOverduePending(10, List.of(), this.now, this.now.plusSeconds(60)).claimed());
+					(s) -> this.store.claimOverduePending(10, Map.of(), this.now, this.now.plusSeconds(60)).claimed());
 			releaseFirst.countDown();
 
 			Set<UUID> firstIds = ids(first.get(30, TimeUnit.SECONDS));
@@ -169,14 +185,14 @@ class TaskStoreIntegrationTests {
 				assertThat(secondIds).hasSize(5);
 			}
 			List<Task> third = this.transactions.execute(
-					(s) -> this.store.claimOverduePending(10, List.of(), this.now, this.now.plusSeconds(60)).claimed());
+					(s) -> this.store.claimOverduePending(10, Map.of(), this.now, this.now.plusSeconds(60)).claimed());
 			Set<UUID> thirdIds = ids(third);
 			assertThat(Collections.disjoint(thirdIds, union(firstIds, secondIds))).as("third claim is disjoint")
 				.isTrue();
 			assertThat(firstIds.size() + secondIds.size() + thirdIds.size()).isEqualTo(10);
 			assertThat(union(union(firstIds, secondIds), thirdIds)).containsExactlyInAnyOrderElementsOf(pending);
 			List<Task> fourth = this.transactions.execute(
-					(s) -> this.store.claimOverduePending(10, List.of(), this.now, this.now.plusSeconds(60)).claimed());
+					(s) -> this.store.claimOverduePending(10, Map.of(), this.now, this.now.plusSeconds(60)).claimed());
 			assertThat(fourth).as("claimed tasks are not claimed again before their next turn").isEmpty();
 		}
 

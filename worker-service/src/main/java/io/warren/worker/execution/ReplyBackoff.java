@@ -3,7 +3,10 @@ package io.warren.worker.execution;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -11,9 +14,12 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 /**
  * What a worker does when the broker does not confirm a reply it must not go on without
  * (a started notice, a result, a dead letter): the consumer that sent it pauses before it
- * hands the delivery back, each consecutive failure doubling the pause up to a maximum,
- * so that an unroutable reply does not turn into a hot redelivery loop. Its state is the
- * {@code replies} health check: DOWN from a failure until the next confirmed reply.
+ * hands the delivery back, each of its consecutive failures doubling the pause up to a
+ * maximum, so that an unroutable reply does not turn into a hot redelivery loop. Each
+ * consumer thread keeps its own count, so that many consumers failing at once do not
+ * lengthen each other's pauses, and one consumer's success does not shorten another's.
+ * The state is the {@code replies} health check: DOWN while any consumer's last reply
+ * failed. A stop ends every pause at once.
  */
 public class ReplyBackoff implements HealthIndicator {
 
@@ -23,7 +29,10 @@ public class ReplyBackoff implements HealthIndicator {
 
 	private final Clock clock;
 
-	private final AtomicInteger consecutive = new AtomicInteger();
+	/** Consumer thread to its consecutive failures, while it has any. */
+	private final Map<Thread, Integer> failing = new ConcurrentHashMap<>();
+
+	private final CountDownLatch stopped = new CountDownLatch(1);
 
 	private volatile String lastFailure;
 
@@ -35,31 +44,37 @@ public class ReplyBackoff implements HealthIndicator {
 		this.clock = clock;
 	}
 
-	/** A reply was confirmed: the broker takes what this worker reports. */
+	/** The calling consumer's reply was confirmed: the broker takes what it reports. */
 	void succeeded() {
-		if (this.consecutive.get() != 0) {
-			this.consecutive.set(0);
-			this.failingSince = null;
+		if (!this.failing.isEmpty()) {
+			this.failing.remove(Thread.currentThread());
 		}
 	}
 
 	/**
-	 * A reply was not confirmed; returns after the pause this failure calls for (at once
-	 * if the thread is interrupted, as on a worker's stop).
+	 * The calling consumer's reply was not confirmed; returns after the pause its
+	 * consecutive failures call for (returned), or at once when the worker stops.
 	 */
-	void failed(String why) {
-		int failures = this.consecutive.incrementAndGet();
+	Duration failed(String why) {
 		this.lastFailure = why;
-		if (failures == 1) {
+		if (this.failing.isEmpty()) {
 			this.failingSince = this.clock.instant();
 		}
+		int failures = this.failing.merge(Thread.currentThread(), 1, Integer::sum);
+		Duration pause = pause(failures);
 		try {
 			// a back-off on a failing broker, not a wait for an outcome
-			Thread.sleep(pause(failures).toMillis());
+			this.stopped.await(pause.toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
+		return pause;
+	}
+
+	/** Ends every pause under way and every later one: the worker is stopping. */
+	void stop() {
+		this.stopped.countDown();
 	}
 
 	/** The pause after the given number of consecutive failures. */
@@ -70,12 +85,11 @@ public class ReplyBackoff implements HealthIndicator {
 
 	@Override
 	public Health health() {
-		int failures = this.consecutive.get();
-		if (failures == 0) {
+		if (this.failing.isEmpty()) {
 			return Health.up().build();
 		}
 		return Health.down()
-			.withDetail("consecutiveFailures", failures)
+			.withDetail("failingConsumers", this.failing.size())
 			.withDetail("since", String.valueOf(this.failingSince))
 			.withDetail("lastFailure", String.valueOf(this.lastFailure))
 			.build();

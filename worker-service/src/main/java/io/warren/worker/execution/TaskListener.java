@@ -104,7 +104,7 @@ public class TaskListener implements ChannelAwareMessageListener {
 			this.replies.started(notice);
 		}
 		catch (RuntimeException ex) {
-			handBack(task, "started", ex, channel, tag);
+			handBack(task, deliveryId, "started", ex, channel, tag);
 			return;
 		}
 		this.backoff.succeeded();
@@ -135,7 +135,7 @@ public class TaskListener implements ChannelAwareMessageListener {
 			this.replies.result(result);
 		}
 		catch (RuntimeException ex) {
-			handBack(task, "result", ex, channel, tag);
+			handBack(task, deliveryId, "result", ex, channel, tag);
 			return;
 		}
 		this.backoff.succeeded();
@@ -147,8 +147,11 @@ public class TaskListener implements ChannelAwareMessageListener {
 	 * A reply the broker did not confirm: the delivery goes back to the queue, after a
 	 * pause that grows while the failures go on.
 	 */
-	private void handBack(TaskMessage task, String kind, RuntimeException ex, Channel channel, long tag)
-			throws IOException {
+	private void handBack(TaskMessage task, UUID deliveryId, String kind, RuntimeException ex, Channel channel,
+			long tag) throws IOException {
+		// not running any more: the drain must not release it, the in-flight gauge not
+		// count it during the pause
+		this.running.remove(deliveryId);
 		log.warn("task {} {} not confirmed, handing the task back for redelivery: {}", task.id(),
 				(kind.equals("started") ? "started notice" : kind), ex.getMessage());
 		this.metrics.unconfirmed(task.type(), kind);

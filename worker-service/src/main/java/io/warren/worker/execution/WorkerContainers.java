@@ -160,6 +160,8 @@ public class WorkerContainers implements SmartLifecycle {
 	 */
 	@Override
 	public void stop() {
+		// consumers pausing after an unconfirmed reply hand their task back now
+		this.backoff.stop();
 		this.drain.stop(this.containers);
 		this.containers.forEach(this.health::forget);
 		this.containers.clear();

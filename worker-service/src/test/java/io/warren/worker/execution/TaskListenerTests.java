@@ -145,7 +145,7 @@ class TaskListenerTests {
 			.counter()
 			.count()).isEqualTo(1);
 		assertThat(this.backoff.health().getStatus()).isEqualTo(Status.DOWN);
-		assertThat(this.backoff.health().getDetails()).containsEntry("consecutiveFailures", 1);
+		assertThat(this.backoff.health().getDetails()).containsEntry("failingConsumers", 1);
 	}
 
 	@Test
@@ -164,6 +164,43 @@ class TaskListenerTests {
 
 		verify(this.channel).basicAck(13, false);
 		assertThat(this.backoff.health().getStatus()).isEqualTo(Status.UP);
+	}
+
+	@Test
+	void taskWhoseResultWasNotConfirmedIsNotCountedAsRunningDuringThePause() throws Exception {
+		ReplyBackoff slow = new ReplyBackoff(Duration.ofMinutes(10), Duration.ofMinutes(10), Clock.systemUTC());
+		TaskListener listener = new TaskListener(echoHandler(), this.wire, this.replies, "worker-1", Clock.systemUTC(),
+				this.metrics, this.running, slow);
+		willThrow(new ReplyPublisher.UnconfirmedException("nack", null)).given(this.replies).result(any());
+		java.util.concurrent.CompletableFuture<Void> handing = java.util.concurrent.CompletableFuture
+			.runAsync(() -> onMessage(listener, 14));
+
+		org.awaitility.Awaitility.await().until(() -> slow.health().getStatus() == Status.DOWN);
+		assertThat(this.running.count()).isZero();
+		assertThat(this.running.releaseAll()).isEmpty();
+		slow.stop();
+		handing.join();
+		verify(this.channel).basicNack(14, false, true);
+	}
+
+	@Test
+	void oneConsumersFailuresDoNotLengthenAnothersPause() throws Exception {
+		ReplyBackoff shared = new ReplyBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), Clock.systemUTC());
+		shared.stop();
+		Duration fifth = Duration.ZERO;
+		for (int i = 0; i < 5; i++) {
+			fifth = shared.failed("no route");
+		}
+		Duration[] others = new Duration[1];
+		Thread other = new Thread(() -> others[0] = shared.failed("no route"));
+		other.start();
+		other.join();
+
+		assertThat(fifth).isEqualTo(Duration.ofSeconds(16));
+		assertThat(others[0]).as("another consumer's first pause").isEqualTo(Duration.ofSeconds(1));
+		assertThat(shared.health().getDetails()).containsEntry("failingConsumers", 2);
+		shared.succeeded();
+		assertThat(shared.health().getDetails()).containsEntry("failingConsumers", 1);
 	}
 
 	@Test
@@ -233,6 +270,20 @@ class TaskListenerTests {
 
 		verify(this.channel).basicNack(6, false, true);
 		verify(this.channel, never()).basicAck(anyLong(), anyBoolean());
+	}
+
+	private void onMessage(TaskListener listener, long tag) {
+		try {
+			listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "1", tag), this.channel);
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private HandlerMethod echoHandler() throws NoSuchMethodException {
+		return new HandlerMethod("echo", this.handlers,
+				Handlers.class.getDeclaredMethod("echo", JsonNode.class, TaskContext.class), this.wire.json());
 	}
 
 	private TaskListener listener(String type) throws NoSuchMethodException {
