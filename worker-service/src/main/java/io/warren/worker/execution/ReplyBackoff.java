@@ -17,9 +17,9 @@ import org.springframework.boot.health.contributor.HealthIndicator;
  * hands the delivery back, each of its consecutive failures doubling the pause up to a
  * maximum, so that an unroutable reply does not turn into a hot redelivery loop. Each
  * consumer thread keeps its own count, so that many consumers failing at once do not
- * lengthen each other's pauses, and one consumer's success does not shorten another's.
- * The state is the {@code replies} health check: DOWN while any consumer's last reply
- * failed. A stop ends every pause at once.
+ * lengthen each other's pauses; a count whose last failure is older than the longest
+ * pause starts again. The {@code replies} health check is DOWN from a failure until the
+ * next reply this worker gets confirmed. A stop ends every pause at once.
  */
 public class ReplyBackoff implements HealthIndicator {
 
@@ -29,14 +29,17 @@ public class ReplyBackoff implements HealthIndicator {
 
 	private final Clock clock;
 
-	/** Consumer thread to its consecutive failures, while it has any. */
-	private final Map<Thread, Integer> failing = new ConcurrentHashMap<>();
+	/** Consumer thread to its run of failures. */
+	private final Map<Thread, Run> runs = new ConcurrentHashMap<>();
 
 	private final CountDownLatch stopped = new CountDownLatch(1);
 
+	/** When the current failing stretch began; null while replies are confirmed. */
+	private volatile Instant failingSince;
+
 	private volatile String lastFailure;
 
-	private volatile Instant failingSince;
+	private volatile int failuresSince;
 
 	public ReplyBackoff(Duration initial, Duration max, Clock clock) {
 		this.initial = initial;
@@ -44,24 +47,34 @@ public class ReplyBackoff implements HealthIndicator {
 		this.clock = clock;
 	}
 
-	/** The calling consumer's reply was confirmed: the broker takes what it reports. */
+	/**
+	 * A reply of the calling consumer was confirmed: the broker takes what it reports.
+	 */
 	void succeeded() {
-		if (!this.failing.isEmpty()) {
-			this.failing.remove(Thread.currentThread());
+		if (this.failingSince != null) {
+			this.failingSince = null;
+			this.failuresSince = 0;
+		}
+		if (!this.runs.isEmpty()) {
+			this.runs.remove(Thread.currentThread());
 		}
 	}
 
 	/**
-	 * The calling consumer's reply was not confirmed; returns after the pause its
+	 * A reply of the calling consumer was not confirmed; returns after the pause its
 	 * consecutive failures call for (returned), or at once when the worker stops.
 	 */
 	Duration failed(String why) {
+		Instant now = this.clock.instant();
 		this.lastFailure = why;
-		if (this.failing.isEmpty()) {
-			this.failingSince = this.clock.instant();
+		if (this.failingSince == null) {
+			this.failingSince = now;
 		}
-		int failures = this.failing.merge(Thread.currentThread(), 1, Integer::sum);
-		Duration pause = pause(failures);
+		this.failuresSince++;
+		Run run = this.runs.compute(Thread.currentThread(),
+				(thread, previous) -> (previous == null || previous.last().plus(this.max).isBefore(now))
+						? new Run(1, now) : new Run(previous.failures() + 1, now));
+		Duration pause = pause(run.failures());
 		try {
 			// a back-off on a failing broker, not a wait for an outcome
 			this.stopped.await(pause.toMillis(), TimeUnit.MILLISECONDS);
@@ -85,14 +98,18 @@ public class ReplyBackoff implements HealthIndicator {
 
 	@Override
 	public Health health() {
-		if (this.failing.isEmpty()) {
+		Instant since = this.failingSince;
+		if (since == null) {
 			return Health.up().build();
 		}
 		return Health.down()
-			.withDetail("failingConsumers", this.failing.size())
-			.withDetail("since", String.valueOf(this.failingSince))
+			.withDetail("failures", this.failuresSince)
+			.withDetail("since", since.toString())
 			.withDetail("lastFailure", String.valueOf(this.lastFailure))
 			.build();
+	}
+
+	private record Run(int failures, Instant last) {
 	}
 
 }

@@ -145,7 +145,7 @@ class TaskListenerTests {
 			.counter()
 			.count()).isEqualTo(1);
 		assertThat(this.backoff.health().getStatus()).isEqualTo(Status.DOWN);
-		assertThat(this.backoff.health().getDetails()).containsEntry("failingConsumers", 1);
+		assertThat(this.backoff.health().getDetails()).containsEntry("failures", 1);
 	}
 
 	@Test
@@ -198,9 +198,11 @@ class TaskListenerTests {
 
 		assertThat(fifth).isEqualTo(Duration.ofSeconds(16));
 		assertThat(others[0]).as("another consumer's first pause").isEqualTo(Duration.ofSeconds(1));
-		assertThat(shared.health().getDetails()).containsEntry("failingConsumers", 2);
+		assertThat(shared.health().getDetails()).containsEntry("failures", 6);
+		// any confirmed reply shows the broker takes replies again
 		shared.succeeded();
-		assertThat(shared.health().getDetails()).containsEntry("failingConsumers", 1);
+		assertThat(shared.health().getStatus()).isEqualTo(Status.UP);
+		assertThat(shared.failed("no route")).as("the same consumer starts again").isEqualTo(Duration.ofSeconds(1));
 	}
 
 	@Test
