@@ -1,8 +1,12 @@
 package io.warren.protocol;
 
+import java.io.ByteArrayOutputStream;
+import java.time.Instant;
 import java.util.Date;
+import java.util.UUID;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -43,6 +47,29 @@ public final class WireFormat {
 		MessageProperties properties = properties(task.id().toString(), task.type(), task.attempt());
 		properties.setPriority(task.priority());
 		return new Message(this.json.writeValueAsBytes(task), properties);
+	}
+
+	/**
+	 * A persistent task message whose payload is already JSON text (as stored): written
+	 * into the body as it is, without parsing it again. Same body as
+	 * {@link #taskMessage(TaskMessage)} for the same values.
+	 */
+	public Message taskMessage(UUID id, String type, int attempt, int priority, String payloadJson, Instant createdAt) {
+		ByteArrayOutputStream body = new ByteArrayOutputStream(96 + type.length() + payloadJson.length());
+		try (JsonGenerator generator = this.json.createGenerator(body)) {
+			generator.writeStartObject();
+			generator.writeStringProperty("id", id.toString());
+			generator.writeStringProperty("type", type);
+			generator.writeNumberProperty("attempt", attempt);
+			generator.writeNumberProperty("priority", priority);
+			generator.writeName("payload");
+			generator.writeRawValue(payloadJson);
+			generator.writeStringProperty("createdAt", createdAt.toString());
+			generator.writeEndObject();
+		}
+		MessageProperties properties = properties(id.toString(), type, attempt);
+		properties.setPriority(priority);
+		return new Message(body.toByteArray(), properties);
 	}
 
 	/** A persistent started notice. */

@@ -43,6 +43,23 @@ class WireFormatTests {
 	}
 
 	@Test
+	void taskMessageFromStoredJsonTextIsTheSameMessageWithoutParsingThePayload() {
+		TaskMessage task = new TaskMessage(UUID.randomUUID(), "image.resize", 3, 7,
+				json("{\"url\":\"https://example.com/a b.png\",\"w\":[1,2.5,null],\"t\":\"\\u00e9\\n\"}"),
+				Instant.parse("2026-11-21T10:00:00.123456Z"));
+		String stored = this.wire.json().writeValueAsString(task.payload());
+
+		Message fromText = this.wire.taskMessage(task.id(), task.type(), task.attempt(), task.priority(), stored,
+				task.createdAt());
+
+		assertThat(this.wire.readTask(fromText)).isEqualTo(task);
+		assertThat(this.wire.json().readTree(fromText.getBody()))
+			.isEqualTo(this.wire.json().readTree(this.wire.taskMessage(task).getBody()));
+		assertThat(fromText.getMessageProperties().getPriority()).isEqualTo(7);
+		assertThat(fromText.getMessageProperties().<Integer>getHeader(ProtocolHeaders.ATTEMPT)).isEqualTo(3);
+	}
+
+	@Test
 	void repliesAreToldApartByTheTypeProperty() {
 		UUID id = UUID.randomUUID();
 		StartedNotice started = new StartedNotice(id, "echo", 1, UUID.randomUUID(), "w1", false, Instant.now());

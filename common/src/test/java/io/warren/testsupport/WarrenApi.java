@@ -43,7 +43,12 @@ public final class WarrenApi {
 
 	/** POSTs a raw body to /api/v1/tasks. */
 	public Answer post(String body) {
-		return send(HttpRequest.newBuilder(URI.create(this.base + "/api/v1/tasks"))
+		return post("/api/v1/tasks", body);
+	}
+
+	/** POSTs a raw JSON body to a path of the master. */
+	public Answer post(String path, String body) {
+		return send(HttpRequest.newBuilder(URI.create(this.base + path))
 			.header("Content-Type", "application/json")
 			.POST(HttpRequest.BodyPublishers.ofString(body)));
 	}

@@ -7,6 +7,7 @@ import io.warren.protocol.Topology;
 import org.springframework.amqp.core.AcknowledgeMode;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
+import org.springframework.amqp.rabbit.listener.api.ChannelAwareBatchMessageListener;
 import org.springframework.amqp.rabbit.listener.api.ChannelAwareMessageListener;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
@@ -21,11 +22,21 @@ class ListenerConfiguration {
 	/** Dead letters are rare: one consumer applies them. */
 	private static final int DEAD_LETTER_CONSUMERS = 1;
 
+	/**
+	 * Replies in batches: up to {@code batch-size} at a time, a batch closing early when
+	 * no further reply arrives within {@code batch-wait}, so an idle master adds at most
+	 * that wait.
+	 */
 	@Bean
 	SimpleMessageListenerContainer replyContainer(ConnectionFactory connectionFactory, Topology topology,
-			MasterProperties properties, @Qualifier("replyListener") ChannelAwareMessageListener replyListener) {
-		return container(connectionFactory, topology.replyQueue(), replyListener, properties.replies().concurrency(),
-				properties.replies().prefetch());
+			MasterProperties properties, ChannelAwareBatchMessageListener replyBatchListener) {
+		MasterProperties.Replies replies = properties.replies();
+		SimpleMessageListenerContainer container = container(connectionFactory, topology.replyQueue(),
+				replyBatchListener, replies.concurrency(), Math.max(replies.prefetch(), replies.batchSize()));
+		container.setConsumerBatchEnabled(true);
+		container.setBatchSize(replies.batchSize());
+		container.setReceiveTimeout(replies.batchWait().toMillis());
+		return container;
 	}
 
 	@Bean

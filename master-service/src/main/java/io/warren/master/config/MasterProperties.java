@@ -16,13 +16,16 @@ import org.springframework.util.unit.DataSize;
  * creates
  * @param relay the outbox relay that republishes tasks left {@code PENDING}
  * @param replies the consumer of started notices and results
+ * @param submit how submissions are stored
+ * @param batch {@code POST /api/v1/tasks/batch}
  * @param list paging of {@code GET /api/v1/tasks}
  * @param monitoring gauges and health checks
  */
 @ConfigurationProperties("warren.master")
 public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, Set<String> allowedTypes,
 		@DefaultValue("100") int maxTaskTypes, @DefaultValue Relay relay, @DefaultValue Replies replies,
-		@DefaultValue Paging list, @DefaultValue Monitoring monitoring) {
+		@DefaultValue Submit submit, @DefaultValue Batch batch, @DefaultValue Paging list,
+		@DefaultValue Monitoring monitoring) {
 
 	public MasterProperties {
 		allowedTypes = (allowedTypes != null) ? Set.copyOf(allowedTypes) : Set.of();
@@ -40,9 +43,38 @@ public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, Set<St
 
 	/**
 	 * @param concurrency consumers on the reply queue
-	 * @param prefetch unacknowledged replies per consumer
+	 * @param prefetch unacknowledged replies per consumer (at least the batch size)
+	 * @param batchSize the most replies applied in one transaction
+	 * @param batchWait how long a batch waits for one more reply before it is applied
 	 */
-	public record Replies(@DefaultValue("2") int concurrency, @DefaultValue("100") int prefetch) {
+	public record Replies(@DefaultValue("2") int concurrency, @DefaultValue("250") int prefetch,
+			@DefaultValue("100") int batchSize, @DefaultValue("5ms") Duration batchWait) {
+
+		public Replies {
+			if (batchSize < 1) {
+				throw new IllegalArgumentException("warren.master.replies.batch-size must be 1 or more");
+			}
+		}
+
+	}
+
+	/**
+	 * @param queueCapacity submissions that may wait to be stored; beyond it a submission
+	 * gets 503 at once
+	 * @param maxBatch the most tasks stored in one transaction
+	 * @param writers threads that store waiting submissions
+	 * @param maxPublishBacklog tasks stored but not yet handed to the broker beyond which
+	 * submissions get 503 instead of being accepted
+	 */
+	public record Submit(@DefaultValue("10000") int queueCapacity, @DefaultValue("1000") int maxBatch,
+			@DefaultValue("2") int writers, @DefaultValue("5000") int maxPublishBacklog) {
+	}
+
+	/**
+	 * @param maxTasks the most tasks in one {@code POST /api/v1/tasks/batch}
+	 * @param maxBodySize the largest batch request body accepted; larger ones get 413
+	 */
+	public record Batch(@DefaultValue("1000") int maxTasks, @DefaultValue("16MB") DataSize maxBodySize) {
 	}
 
 	/**

@@ -1,19 +1,17 @@
 package io.warren.master.dispatch;
 
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import io.warren.master.task.TaskAttempt;
-import io.warren.master.task.TaskStore;
+import io.warren.master.task.Task;
+import io.warren.master.task.TaskTransitions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Moves confirmed tasks to {@code QUEUED} in batches, on its own thread, so that confirm
@@ -27,31 +25,26 @@ class ConfirmRecorder implements SmartLifecycle {
 
 	private static final int BATCH = 500;
 
-	private final LinkedBlockingQueue<TaskAttempt> confirmed = new LinkedBlockingQueue<>();
+	private final LinkedBlockingQueue<Task> confirmed = new LinkedBlockingQueue<>();
 
-	private final TaskStore store;
-
-	private final Clock clock;
-
-	private final TransactionTemplate transactions;
+	private final TaskTransitions transitions;
 
 	private volatile Thread worker;
 
-	ConfirmRecorder(TaskStore store, Clock clock, TransactionTemplate transactions) {
-		this.store = store;
-		this.clock = clock;
-		this.transactions = transactions;
+	ConfirmRecorder(TaskTransitions transitions) {
+		this.transitions = transitions;
 	}
 
-	void confirmed(TaskAttempt attempt) {
-		this.confirmed.add(attempt);
+	/** The broker confirmed this task's message (the task as it was published). */
+	void confirmed(Task task) {
+		this.confirmed.add(task);
 	}
 
 	private void drain() {
-		List<TaskAttempt> batch = new ArrayList<>(BATCH);
+		List<Task> batch = new ArrayList<>(BATCH);
 		while (this.worker != null || !this.confirmed.isEmpty()) {
 			try {
-				TaskAttempt first = this.confirmed.poll(200, TimeUnit.MILLISECONDS);
+				Task first = this.confirmed.poll(200, TimeUnit.MILLISECONDS);
 				if (first == null) {
 					continue;
 				}
@@ -59,8 +52,7 @@ class ConfirmRecorder implements SmartLifecycle {
 				this.confirmed.drainTo(batch, BATCH - 1);
 				// one commit per batch: in autocommit, PostgreSQL would commit (and
 				// fsync) every row
-				this.transactions
-					.executeWithoutResult((status) -> this.store.markConfirmed(batch, this.clock.instant()));
+				this.transitions.confirmed(batch);
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();

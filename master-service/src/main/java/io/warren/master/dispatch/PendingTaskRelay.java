@@ -80,6 +80,12 @@ class PendingTaskRelay implements SmartLifecycle {
 		int skippedNextTime = this.mismatches.report(claim.mismatched());
 		List<Task> claimed = claim.claimed();
 		for (Task task : claimed) {
+			if (this.publisher.isInFlight(task.id())) {
+				// its first publish is still under way here: a second one would run it
+				// twice
+				log.debug("task {} still PENDING but its publish is in flight; left to it", task.id());
+				continue;
+			}
 			log.debug("task {} still PENDING after {}; publishing it again", task.id(), this.settings.confirmTimeout());
 			if (!this.publisher.publish(task)) {
 				return 0;

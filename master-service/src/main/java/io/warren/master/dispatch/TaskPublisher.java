@@ -3,7 +3,10 @@ package io.warren.master.dispatch;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -12,16 +15,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.warren.master.config.MasterProperties;
 import io.warren.master.task.Task;
-import io.warren.master.task.TaskAttempt;
+import io.warren.master.task.TaskDispatcher;
 import io.warren.master.task.TaskStatus;
 import io.warren.master.task.TaskStore;
-import io.warren.protocol.TaskMessage;
 import io.warren.protocol.Topology;
 import io.warren.protocol.WireFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.amqp.AmqpException;
+import org.springframework.amqp.core.Message;
 import org.springframework.amqp.rabbit.connection.CorrelationData;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.context.SmartLifecycle;
@@ -33,7 +36,7 @@ import org.springframework.stereotype.Component;
  * {@code QUEUED}. Anything else leaves it {@code PENDING} for the relay.
  */
 @Component
-public class TaskPublisher implements SmartLifecycle {
+public class TaskPublisher implements SmartLifecycle, TaskDispatcher {
 
 	private static final Logger log = LoggerFactory.getLogger(TaskPublisher.class);
 
@@ -61,6 +64,13 @@ public class TaskPublisher implements SmartLifecycle {
 
 	private final PublishOutage outage;
 
+	/**
+	 * Tasks this master is publishing: from the hand-over until the confirm or failure.
+	 */
+	private final Set<UUID> inFlight = ConcurrentHashMap.newKeySet();
+
+	private final int maxBacklog;
+
 	private volatile boolean running;
 
 	TaskPublisher(RabbitTemplate template, TaskQueues queues, Topology topology, WireFormat wire,
@@ -74,6 +84,7 @@ public class TaskPublisher implements SmartLifecycle {
 		this.clock = clock;
 		this.confirmTimeout = properties.relay().confirmTimeout();
 		this.outage = new PublishOutage(clock);
+		this.maxBacklog = properties.submit().maxPublishBacklog();
 		// Bounded: when the broker is slow, the overflow stays PENDING and the relay
 		// takes it.
 		this.dispatch = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(10_000),
@@ -85,23 +96,45 @@ public class TaskPublisher implements SmartLifecycle {
 	}
 
 	/** Publishes soon, off the caller's thread; if that cannot be, the relay will. */
+	@Override
 	public void publishSoon(Task task) {
 		if (!this.running) {
 			return;
 		}
+		this.inFlight.add(task.id());
 		try {
 			this.dispatch.execute(() -> {
 				if (leftToRelay(task, this.clock.instant())) {
 					log.debug("task {} waited too long to be published; the relay will publish it", task.id());
 					this.meters.counter("warren.publish.left-to-relay").increment();
+					this.inFlight.remove(task.id());
 					return;
 				}
 				publish(task);
 			});
 		}
 		catch (RejectedExecutionException ex) {
+			this.inFlight.remove(task.id());
 			log.debug("task {} left to the relay: publish backlog full", task.id());
 		}
+	}
+
+	/**
+	 * Whether so many accepted tasks wait to be handed to the broker or for its confirm
+	 * that accepting more would only leave them to the relay.
+	 */
+	@Override
+	public boolean isBehind() {
+		return this.dispatch.getQueue().size() + this.outstanding.get() >= this.maxBacklog;
+	}
+
+	/**
+	 * Whether this master is publishing the task now (handed over, not yet confirmed or
+	 * failed): the relay leaves such a task alone, so a slow first publish is not
+	 * doubled.
+	 */
+	boolean isInFlight(UUID taskId) {
+		return this.inFlight.contains(taskId);
 	}
 
 	/**
@@ -126,17 +159,19 @@ public class TaskPublisher implements SmartLifecycle {
 			return false;
 		}
 		this.outstanding.incrementAndGet();
+		this.inFlight.add(task.id());
 		try {
 			this.queues.ensureDeclared(task.type());
-			TaskMessage message = new TaskMessage(task.id(), task.type(), task.attempt(), task.priority(),
-					this.wire.json().readTree(task.payload()), task.createdAt());
+			Message message = this.wire.taskMessage(task.id(), task.type(), task.attempt(), task.priority(),
+					task.payload(), task.createdAt());
 			CorrelationData correlation = new CorrelationData(task.id() + "/" + task.attempt());
-			this.template.send(this.topology.tasksExchange(), task.type(), this.wire.taskMessage(message), correlation);
+			this.template.send(this.topology.tasksExchange(), task.type(), message, correlation);
 			correlation.getFuture().whenComplete((confirm, ex) -> {
 				this.outstanding.decrementAndGet();
+				this.inFlight.remove(task.id());
 				if (ex == null && confirm.ack() && correlation.getReturned() == null) {
 					this.outage.succeeded();
-					this.confirms.confirmed(new TaskAttempt(task.id(), task.attempt()));
+					this.confirms.confirmed(task);
 				}
 				else {
 					unconfirmed(task, correlation, (ex != null) ? ex.getMessage() : confirm.reason());
@@ -146,12 +181,14 @@ public class TaskPublisher implements SmartLifecycle {
 		}
 		catch (AmqpException ex) {
 			this.outstanding.decrementAndGet();
+			this.inFlight.remove(task.id());
 			this.outage.failed(task.id(), ex.getMessage());
 			this.meters.counter("warren.publish.failures", "reason", "send").increment();
 			return false;
 		}
 		catch (RuntimeException ex) {
 			this.outstanding.decrementAndGet();
+			this.inFlight.remove(task.id());
 			throw ex;
 		}
 	}

@@ -1,5 +1,6 @@
 package io.warren.master.monitoring;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,12 +15,17 @@ import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 
 /**
- * {@code warren.tasks.by-status{type,status}}: tasks in the store per type and status,
- * counted with one grouped query per refresh interval. Read from the shared table, so
- * every master reports the same figures (take one, not the sum, across masters).
+ * {@code warren.tasks.by-status{type,status}}: tasks in the store per type and active
+ * status ({@code PENDING}, {@code QUEUED}, {@code RUNNING}), counted with one grouped
+ * query over the active rows per refresh interval, so the cost does not grow with the
+ * finished history (finished tasks are counted by {@code warren.tasks.completed}). Read
+ * from the shared table, so every master reports the same figures (take one, not the sum,
+ * across masters).
  */
 @Component
 class TaskStatusGauges extends PeriodicRefresh {
+
+	private static final List<TaskStatus> ACTIVE = List.of(TaskStatus.PENDING, TaskStatus.QUEUED, TaskStatus.RUNNING);
 
 	private final TaskStore store;
 
@@ -37,9 +43,8 @@ class TaskStatusGauges extends PeriodicRefresh {
 
 	@Override
 	void refresh() {
-		Map<String, Map<TaskStatus, Long>> latest = this.store.countByTypeAndStatus();
-		this.counts = latest;
-		latest.keySet().forEach(this::register);
+		this.store.types().forEach(this::register);
+		this.counts = this.store.countActiveByTypeAndStatus();
 	}
 
 	/** The task types the store has seen, as of the last refresh. */
@@ -51,9 +56,9 @@ class TaskStatusGauges extends PeriodicRefresh {
 		if (!this.registered.add(type)) {
 			return;
 		}
-		for (TaskStatus status : TaskStatus.values()) {
+		for (TaskStatus status : ACTIVE) {
 			Gauge.builder("warren.tasks.by-status", () -> count(type, status))
-				.description("Tasks in the store, per type and status")
+				.description("Active tasks in the store, per type and status")
 				.tags("type", type, "status", status.name())
 				.register(this.meters);
 		}

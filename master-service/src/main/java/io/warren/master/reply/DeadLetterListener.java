@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import io.warren.master.task.Applied;
+import io.warren.master.task.TaskTransitions;
 import io.warren.protocol.ProtocolHeaders;
 import io.warren.protocol.TaskError;
 import io.warren.protocol.TaskMessage;
@@ -24,14 +26,14 @@ class DeadLetterListener extends SettlingListener {
 
 	private final WireFormat wire;
 
-	private final ReplyApplier applier;
+	private final TaskTransitions transitions;
 
 	private final Parking parking;
 
-	DeadLetterListener(WireFormat wire, ReplyApplier applier, Parking parking, TransientFailures failures) {
+	DeadLetterListener(WireFormat wire, TaskTransitions transitions, Parking parking, TransientFailures failures) {
 		super(failures);
 		this.wire = wire;
-		this.applier = applier;
+		this.transitions = transitions;
 		this.parking = parking;
 	}
 
@@ -43,7 +45,8 @@ class DeadLetterListener extends SettlingListener {
 			return;
 		}
 		MDC.put("taskId", taskId.toString());
-		Applied applied = this.applier.deadLettered(taskId, attempt(message), error(message.getMessageProperties()));
+		Applied applied = this.transitions.deadLettered(taskId, attempt(message),
+				error(message.getMessageProperties()));
 		if (applied == Applied.UNKNOWN_TASK) {
 			this.parking.park(message, "dead letter for unknown task " + taskId, "dead-letters");
 		}

@@ -42,7 +42,20 @@ class TaskController {
 	@PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
 	ResponseEntity<TaskView> submit(@RequestBody SubmitTaskRequest request) {
 		Task task = this.submission.submit(request.type(), request.payload(), request.priority());
-		return ResponseEntity.accepted().location(URI.create("/api/v1/tasks/" + task.id())).body(view(task));
+		// the payload as received: no need to parse the stored text again
+		return ResponseEntity.accepted()
+			.location(URI.create("/api/v1/tasks/" + task.id()))
+			.body(view(task, request.payload()));
+	}
+
+	/**
+	 * Several tasks in one request, stored in one transaction: all of them or, if one is
+	 * invalid, none (the problem names its index and field).
+	 */
+	@PostMapping(path = "/batch", consumes = MediaType.APPLICATION_JSON_VALUE)
+	ResponseEntity<BatchAccepted> submitBatch(@RequestBody SubmitBatchRequest request) {
+		List<Task> tasks = this.submission.submitAll(request.tasks());
+		return ResponseEntity.accepted().body(new BatchAccepted(tasks.stream().map(Task::id).toList()));
 	}
 
 	@GetMapping("/{id}")
@@ -65,11 +78,15 @@ class TaskController {
 	}
 
 	private TaskView view(Task task) {
+		return view(task, json(task.payload()));
+	}
+
+	private TaskView view(Task task, JsonNode payload) {
 		TaskView.ErrorView error = (task.error() != null)
 				? new TaskView.ErrorView(task.error().code(), task.error().message()) : null;
-		return new TaskView(task.id(), task.type(), task.status(), task.priority(), json(task.payload()),
-				json(task.result()), error, task.attempt(), task.deliveries(), task.duplicates(), task.workerId(),
-				task.createdAt(), task.startedAt(), task.finishedAt(), task.updatedAt());
+		return new TaskView(task.id(), task.type(), task.status(), task.priority(), payload, json(task.result()), error,
+				task.attempt(), task.deliveries(), task.duplicates(), task.workerId(), task.createdAt(),
+				task.startedAt(), task.finishedAt(), task.updatedAt());
 	}
 
 	private JsonNode json(String text) {

@@ -7,15 +7,19 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 import io.warren.protocol.TaskError;
 
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -34,6 +38,21 @@ public class TaskStore {
 	private static final String SUMMARY_COLUMNS = "id, type, status, priority, attempt, deliveries, duplicates, "
 			+ "worker_id, created_at, queued_at, started_at, finished_at, updated_at";
 
+	private static final String UPDATE = "UPDATE tasks SET status = ?, result = ?, error_code = ?, "
+			+ "error_message = ?, attempt = ?, deliveries = ?, duplicates = ?, worker_id = ?, queued_at = ?, "
+			+ "started_at = ?, finished_at = ?, updated_at = ? WHERE id = ?";
+
+	/**
+	 * The order both databases sort UUIDs in (unsigned, most significant bits first):
+	 * every batch that locks several rows takes them in this order.
+	 */
+	public static final Comparator<UUID> ID_ORDER = Comparator
+		.comparing(UUID::getMostSignificantBits, Long::compareUnsigned)
+		.thenComparing(UUID::getLeastSignificantBits, Long::compareUnsigned);
+
+	/** The most ids in one {@code IN} list. */
+	private static final int CHUNK = 500;
+
 	private final JdbcClient jdbc;
 
 	private final JdbcTemplate template;
@@ -44,16 +63,19 @@ public class TaskStore {
 	}
 
 	/**
-	 * Stores a new task, to be published once {@code publishAfter} has passed if not
-	 * confirmed by then.
+	 * Stores new tasks in one batch, to be published once {@code publishAfter} has passed
+	 * if not confirmed by then.
 	 */
-	public void insert(Task task, Instant publishAfter) {
-		this.jdbc.sql(
+	public void insertAll(List<Task> tasks, Instant publishAfter) {
+		List<Object[]> rows = new ArrayList<>(tasks.size());
+		for (Task task : tasks) {
+			rows.add(new Object[] { task.id(), task.type(), task.status().name(), task.priority(), task.payload(),
+					task.attempt(), utc(task.createdAt()), utc(task.createdAt()), utc(publishAfter) });
+		}
+		this.template.batchUpdate(
 				"INSERT INTO tasks (id, type, status, priority, payload, attempt, created_at, updated_at, publish_after) "
-						+ "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			.params(task.id(), task.type(), task.status().name(), task.priority(), task.payload(), task.attempt(),
-					utc(task.createdAt()), utc(task.createdAt()), utc(publishAfter))
-			.update();
+						+ "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				rows);
 	}
 
 	/** The task, if stored. */
@@ -65,47 +87,98 @@ public class TaskStore {
 	}
 
 	/**
-	 * The task with its row locked until the transaction ends; call inside a transaction.
+	 * The tasks with their rows locked until the transaction ends, locked in the order of
+	 * their ids, so that two transactions locking overlapping sets cannot deadlock; call
+	 * inside a transaction.
 	 */
-	public Optional<Task> lock(UUID id) {
-		return this.jdbc.sql("SELECT " + COLUMNS + " FROM tasks WHERE id = ? FOR UPDATE")
-			.param(id)
-			.query(TaskStore::task)
-			.optional();
+	public Map<UUID, Task> lockAll(Collection<UUID> ids) {
+		List<UUID> sorted = ids.stream().distinct().sorted(ID_ORDER).toList();
+		Map<UUID, Task> locked = new HashMap<>();
+		for (List<UUID> chunk : chunks(sorted)) {
+			this.jdbc
+				.sql("SELECT " + COLUMNS + " FROM tasks WHERE id IN (" + placeholders(chunk.size())
+						+ ") ORDER BY id FOR UPDATE")
+				.params(new ArrayList<>(chunk))
+				.query(TaskStore::task)
+				.list()
+				.forEach((task) -> locked.put(task.id(), task));
+		}
+		return locked;
 	}
 
-	/**
-	 * Writes every mutable field of a task whose row the caller has locked, as changed at
-	 * {@code now}.
-	 */
-	public void update(Task task, Instant now) {
+	/** The deliveries already recorded for these tasks, of any attempt. */
+	public Set<TaskDelivery> deliveriesOf(Collection<UUID> taskIds) {
+		Set<TaskDelivery> seen = new HashSet<>();
+		for (List<UUID> chunk : chunks(taskIds.stream().distinct().sorted().toList())) {
+			this.jdbc
+				.sql("SELECT task_id, attempt, delivery_id FROM task_deliveries WHERE task_id IN ("
+						+ placeholders(chunk.size()) + ")")
+				.params(new ArrayList<>(chunk))
+				.query((rs, row) -> new TaskDelivery(rs.getObject("task_id", UUID.class), rs.getInt("attempt"),
+						rs.getObject("delivery_id", UUID.class)))
+				.list()
+				.forEach(seen::add);
+		}
+		return seen;
+	}
+
+	/** Records new deliveries, with who reported them; call with their tasks locked. */
+	public void insertDeliveries(List<NewDelivery> deliveries, Instant now) {
+		List<Object[]> rows = new ArrayList<>(deliveries.size());
+		for (NewDelivery delivery : deliveries) {
+			rows.add(new Object[] { delivery.delivery().taskId(), delivery.delivery().attempt(),
+					delivery.delivery().deliveryId(), delivery.workerId(), delivery.redelivered(), utc(now) });
+		}
+		this.template.batchUpdate("INSERT INTO task_deliveries (task_id, attempt, delivery_id, worker_id, redelivered, "
+				+ "seen_at) VALUES (?, ?, ?, ?, ?, ?)", rows);
+	}
+
+	/** Writes every mutable field of tasks whose rows the caller has locked. */
+	public void updateAll(List<Task> tasks, Instant now) {
+		List<Object[]> rows = new ArrayList<>(tasks.size());
+		for (Task task : tasks) {
+			rows.add(updateRow(task, now));
+		}
+		this.template.batchUpdate(UPDATE, rows);
+	}
+
+	private static Object[] updateRow(Task task, Instant now) {
 		TaskError error = task.error();
-		this.jdbc
-			.sql("UPDATE tasks SET status = ?, result = ?, error_code = ?, error_message = ?, attempt = ?, "
-					+ "deliveries = ?, duplicates = ?, worker_id = ?, queued_at = ?, started_at = ?, finished_at = ?, "
-					+ "updated_at = ? " + "WHERE id = ?")
-			.params(task.status().name(), task.result(), (error != null) ? error.code() : null,
-					(error != null) ? error.message() : null, task.attempt(), task.deliveries(), task.duplicates(),
-					task.workerId(), utc(task.queuedAt()), utc(task.startedAt()), utc(task.finishedAt()), utc(now),
-					task.id())
-			.update();
+		return new Object[] { task.status().name(), task.result(), (error != null) ? error.code() : null,
+				(error != null) ? error.message() : null, task.attempt(), task.deliveries(), task.duplicates(),
+				task.workerId(), utc(task.queuedAt()), utc(task.startedAt()), utc(task.finishedAt()), utc(now),
+				task.id() };
 	}
 
 	/**
 	 * Moves each confirmed attempt to {@code QUEUED}, where the state machine allows it;
-	 * a confirm that arrives after a started notice or a result changes nothing.
+	 * a confirm that arrives after a started notice or a result changes nothing. Returns,
+	 * in the order given, whether each row moved. One set of conditional updates, taken
+	 * in id order like every batch that locks rows (H2 waits out its lock timeout on a
+	 * deadlock instead of detecting it).
 	 */
-	public void markConfirmed(Collection<TaskAttempt> confirmed, Instant now) {
+	public boolean[] markConfirmed(List<TaskAttempt> confirmed, Instant now) {
 		String sources = inList(TaskStateMachine.sourcesOf(TaskEvent.CONFIRMED));
 		TaskStatus target = TaskStateMachine.next(TaskStatus.PENDING, TaskEvent.CONFIRMED).orElseThrow();
+		Integer[] order = new Integer[confirmed.size()];
+		for (int i = 0; i < order.length; i++) {
+			order[i] = i;
+		}
+		java.util.Arrays.sort(order, Comparator.comparing((Integer i) -> confirmed.get(i).taskId(), ID_ORDER));
 		List<Object[]> rows = new ArrayList<>(confirmed.size());
-		for (TaskAttempt attempt : confirmed) {
+		for (int i : order) {
+			TaskAttempt attempt = confirmed.get(i);
 			rows.add(new Object[] { target.name(), utc(now), utc(now), attempt.taskId(), attempt.attempt() });
 		}
-		this.template.batchUpdate(
+		int[] counts = this.template.batchUpdate(
 				"UPDATE tasks SET status = ?, queued_at = ?, updated_at = ? WHERE id = ? AND attempt = ? AND status IN "
 						+ sources,
 				rows);
+		boolean[] moved = new boolean[confirmed.size()];
+		for (int k = 0; k < order.length; k++) {
+			moved[order[k]] = counts[k] == 1;
+		}
+		return moved;
 	}
 
 	/**
@@ -177,28 +250,6 @@ public class TaskStore {
 	}
 
 	/**
-	 * Records that a delivery of an attempt was seen; true the first time, false when the
-	 * same delivery reports again. Call with the task's row locked.
-	 */
-	public boolean recordDelivery(UUID taskId, int attempt, UUID deliveryId, String workerId, boolean redelivered,
-			Instant now) {
-		boolean seen = this.jdbc
-			.sql("SELECT COUNT(*) FROM task_deliveries WHERE task_id = ? AND attempt = ? AND delivery_id = ?")
-			.params(taskId, attempt, deliveryId)
-			.query(Long.class)
-			.single() > 0;
-		if (seen) {
-			return false;
-		}
-		this.jdbc
-			.sql("INSERT INTO task_deliveries (task_id, attempt, delivery_id, worker_id, redelivered, seen_at) "
-					+ "VALUES (?, ?, ?, ?, ?, ?)")
-			.params(taskId, attempt, deliveryId, workerId, redelivered, utc(now))
-			.update();
-		return true;
-	}
-
-	/**
 	 * Newest first, after the {@code after} id when given; payload and result left out.
 	 */
 	public List<Task> list(TaskStatus status, String type, UUID after, int limit) {
@@ -222,18 +273,38 @@ public class TaskStore {
 
 	/** The task types that have ever been submitted. */
 	public List<String> types() {
-		return this.jdbc.sql("SELECT DISTINCT type FROM tasks").query(String.class).list();
+		return this.jdbc.sql("SELECT type FROM task_types").query(String.class).list();
+	}
+
+	/** Records a task type as submitted; does nothing if it already is. */
+	public void registerType(String type) {
+		try {
+			this.jdbc
+				.sql("INSERT INTO task_types (type) SELECT ? WHERE NOT EXISTS "
+						+ "(SELECT 1 FROM task_types WHERE type = ?)")
+				.params(type, type)
+				.update();
+		}
+		catch (DuplicateKeyException ex) {
+			// another master registered it at the same moment
+		}
 	}
 
 	/**
-	 * How many tasks of each type are in each status; pairs without tasks are left out.
+	 * How many tasks of each type are in each active status ({@code PENDING},
+	 * {@code QUEUED}, {@code RUNNING}); pairs without tasks are left out. Reads the
+	 * status index over active rows only, so its cost does not grow with finished
+	 * history.
 	 */
-	public Map<String, Map<TaskStatus, Long>> countByTypeAndStatus() {
+	public Map<String, Map<TaskStatus, Long>> countActiveByTypeAndStatus() {
 		Map<String, Map<TaskStatus, Long>> counts = new HashMap<>();
-		this.jdbc.sql("SELECT type, status, COUNT(*) AS n FROM tasks GROUP BY type, status").query((rs) -> {
-			counts.computeIfAbsent(rs.getString("type"), (type) -> new EnumMap<>(TaskStatus.class))
-				.put(TaskStatus.valueOf(rs.getString("status")), rs.getLong("n"));
-		});
+		this.jdbc
+			.sql("SELECT type, status, COUNT(*) AS n FROM tasks WHERE status IN ('PENDING', 'QUEUED', 'RUNNING') "
+					+ "GROUP BY type, status")
+			.query((rs) -> {
+				counts.computeIfAbsent(rs.getString("type"), (type) -> new EnumMap<>(TaskStatus.class))
+					.put(TaskStatus.valueOf(rs.getString("status")), rs.getLong("n"));
+			});
 		return counts;
 	}
 
@@ -269,6 +340,38 @@ public class TaskStore {
 
 	private static OffsetDateTime utc(Instant instant) {
 		return (instant != null) ? instant.atOffset(ZoneOffset.UTC) : null;
+	}
+
+	private static List<List<UUID>> chunks(List<UUID> ids) {
+		List<List<UUID>> chunks = new ArrayList<>();
+		for (int from = 0; from < ids.size(); from += CHUNK) {
+			chunks.add(ids.subList(from, Math.min(ids.size(), from + CHUNK)));
+		}
+		return chunks;
+	}
+
+	private static String placeholders(int count) {
+		return String.join(", ", java.util.Collections.nCopies(count, "?"));
+	}
+
+	/**
+	 * One delivery of one attempt, as recorded.
+	 *
+	 * @param taskId the task
+	 * @param attempt the attempt
+	 * @param deliveryId chosen by the worker that ran it
+	 */
+	public record TaskDelivery(UUID taskId, int attempt, UUID deliveryId) {
+	}
+
+	/**
+	 * A delivery to record.
+	 *
+	 * @param delivery which one
+	 * @param workerId who reported it
+	 * @param redelivered whether the broker flagged it as redelivered
+	 */
+	public record NewDelivery(TaskDelivery delivery, String workerId, boolean redelivered) {
 	}
 
 	private static String inList(Collection<TaskStatus> statuses) {

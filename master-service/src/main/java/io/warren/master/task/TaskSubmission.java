@@ -3,21 +3,24 @@ package io.warren.master.task;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.warren.master.config.MasterProperties;
-import io.warren.master.dispatch.TaskPublisher;
 import io.warren.protocol.WireFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 
 /**
- * Accepts a task: checks it, commits its record, then hands it to the publisher. The
- * committed {@code PENDING} record is the outbox: if the publish fails or its confirm
- * never comes, the relay publishes it again, so an accepted task is never lost.
+ * Accepts tasks: checks them, commits their records (together with other requests', see
+ * {@link GroupCommit}), then hands them to the dispatcher. The committed {@code PENDING}
+ * record is the outbox: if the publish fails or its confirm never comes, the relay
+ * publishes it again, so an accepted task is never lost.
  */
 @Service
 public class TaskSubmission {
@@ -28,9 +31,9 @@ public class TaskSubmission {
 
 	private final TaskIds ids;
 
-	private final TaskStore store;
+	private final GroupCommit commits;
 
-	private final TaskPublisher publisher;
+	private final TaskDispatcher dispatcher;
 
 	private final WireFormat wire;
 
@@ -38,42 +41,91 @@ public class TaskSubmission {
 
 	private final MasterProperties properties;
 
-	private final MeterRegistry meters;
+	private final ApplicationEventPublisher events;
 
-	public TaskSubmission(TaskTypePolicy policy, TaskIds ids, TaskStore store, TaskPublisher publisher, WireFormat wire,
-			Clock clock, MasterProperties properties, MeterRegistry meters) {
+	TaskSubmission(TaskTypePolicy policy, TaskIds ids, GroupCommit commits, TaskDispatcher dispatcher, WireFormat wire,
+			Clock clock, MasterProperties properties, ApplicationEventPublisher events) {
 		this.policy = policy;
 		this.ids = ids;
-		this.store = store;
-		this.publisher = publisher;
+		this.commits = commits;
+		this.dispatcher = dispatcher;
 		this.wire = wire;
 		this.clock = clock;
 		this.properties = properties;
-		this.meters = meters;
+		this.events = events;
 	}
 
 	/** Validates, stores and starts publishing a task; returns the stored record. */
 	public Task submit(String type, JsonNode payload, Integer priority) {
-		if (type == null) {
-			throw new InvalidTaskException("type", "is required");
+		return store(List.of(new SubmitTaskRequest(type, payload, priority)), "").get(0);
+	}
+
+	/**
+	 * Validates every task first (the first bad one refuses the whole request, named by
+	 * its index), then stores them all in one transaction, in order.
+	 */
+	public List<Task> submitAll(List<SubmitTaskRequest> requests) {
+		if (requests == null || requests.isEmpty()) {
+			throw new InvalidTaskException("tasks", "must hold at least one task");
 		}
-		if (payload == null) {
-			throw new InvalidTaskException("payload", "is required (send null for a task without input)");
+		int most = this.properties.batch().maxTasks();
+		if (requests.size() > most) {
+			throw new InvalidTaskException("tasks", "holds " + requests.size() + " tasks, at most " + most
+					+ " are accepted in one request (warren.master.batch.max-tasks)");
 		}
-		int effectivePriority = (priority != null) ? priority : 0;
-		if (effectivePriority < 0 || effectivePriority > 9) {
-			throw new InvalidTaskException("priority", "must be between 0 and 9");
-		}
-		this.policy.check(type);
+		return store(requests, "tasks[%d].");
+	}
+
+	private List<Task> store(List<SubmitTaskRequest> requests, String fieldPrefix) {
 		// both stores keep microseconds: the 202 shows what a later GET will show
 		Instant now = this.clock.instant().truncatedTo(ChronoUnit.MICROS);
-		Task task = Task.submitted(this.ids.next(), type, effectivePriority,
-				this.wire.json().writeValueAsString(payload), now);
-		this.store.insert(task, now.plus(this.properties.relay().confirmTimeout()));
-		log.debug("task {} of type {} stored PENDING", task.id(), type);
-		this.meters.counter("warren.tasks.submitted", "type", type).increment();
-		this.publisher.publishSoon(task);
-		return task;
+		List<Task> tasks = new ArrayList<>(requests.size());
+		for (int i = 0; i < requests.size(); i++) {
+			String prefix = fieldPrefix.isEmpty() ? "" : String.format(fieldPrefix, i);
+			SubmitTaskRequest request = requests.get(i);
+			if (request == null) {
+				throw new InvalidTaskException(prefix.isEmpty() ? "body" : prefix.substring(0, prefix.length() - 1),
+						"must be a task object");
+			}
+			tasks.add(validated(request, prefix, now));
+		}
+		if (this.dispatcher.isBehind()) {
+			throw new SubmissionsBusyException("publishing to the broker is behind; retry shortly");
+		}
+		this.commits.store(tasks, now.plus(this.properties.relay().confirmTimeout()));
+		List<TaskChange> changes = new ArrayList<>(tasks.size());
+		for (Task task : tasks) {
+			log.debug("task {} of type {} stored PENDING", task.id(), task.type());
+			changes.add(TaskChange.submitted(task));
+		}
+		this.events.publishEvent(new TasksChanged(changes, Map.of(), Map.of()));
+		tasks.forEach(this.dispatcher::publishSoon);
+		return tasks;
+	}
+
+	private Task validated(SubmitTaskRequest request, String prefix, Instant now) {
+		if (request.type() == null) {
+			throw new InvalidTaskException(prefix + "type", "is required");
+		}
+		if (request.payload() == null) {
+			throw new InvalidTaskException(prefix + "payload", "is required (send null for a task without input)");
+		}
+		int priority = (request.priority() != null) ? request.priority() : 0;
+		if (priority < 0 || priority > 9) {
+			throw new InvalidTaskException(prefix + "priority", "must be between 0 and 9");
+		}
+		try {
+			this.policy.check(request.type());
+		}
+		catch (InvalidTaskException ex) {
+			throw new InvalidTaskException(prefix + ex.field(), ex.getMessage().substring(ex.field().length() + 1));
+		}
+		catch (TaskTypeRefusedException ex) {
+			throw new TaskTypeRefusedException(prefix.isEmpty() ? ex.getMessage()
+					: prefix.substring(0, prefix.length() - 1) + ": " + ex.getMessage());
+		}
+		return Task.submitted(this.ids.next(), request.type(), priority,
+				this.wire.json().writeValueAsString(request.payload()), now);
 	}
 
 }

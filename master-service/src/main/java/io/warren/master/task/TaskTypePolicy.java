@@ -47,6 +47,7 @@ public class TaskTypePolicy {
 					throw new TaskTypeRefusedException("the master already has " + types.size()
 							+ " task types, the most warren.master.max-task-types allows");
 				}
+				this.store.registerType(type);
 				types.add(type);
 			}
 		}

@@ -1,6 +1,7 @@
 package io.warren.master.web;
 
 import io.warren.master.task.InvalidTaskException;
+import io.warren.master.task.SubmissionsBusyException;
 import io.warren.master.task.TaskNotFoundException;
 import io.warren.master.task.TaskTypeRefusedException;
 import org.slf4j.Logger;
@@ -56,6 +57,13 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	@ExceptionHandler
 	ProblemDetail tooLarge(BodyTooLargeException ex) {
 		return BodySizeLimitFilter.tooLarge(ex.limit());
+	}
+
+	@ExceptionHandler
+	ResponseEntity<ProblemDetail> busy(SubmissionsBusyException ex) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, ex.getMessage());
+		problem.setTitle("Busy");
+		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "1").body(problem);
 	}
 
 	@ExceptionHandler

@@ -21,7 +21,8 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Caps the raw request body at {@code warren.master.max-body-size}: a declared length
+ * Caps the raw request body at {@code warren.master.max-body-size}
+ * ({@code warren.master.batch.max-body-size} for a batch submission): a declared length
  * over the cap is refused before reading, and a body without one stops being read at the
  * cap. Spring's multipart and form limits do not cover JSON bodies.
  */
@@ -29,26 +30,32 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Order(Ordered.HIGHEST_PRECEDENCE)
 class BodySizeLimitFilter extends OncePerRequestFilter {
 
-	private final long limit;
+	static final String BATCH_PATH = "/api/v1/tasks/batch";
+
+	private final long defaultLimit;
+
+	private final long batchLimit;
 
 	private final JsonMapper json;
 
 	BodySizeLimitFilter(MasterProperties properties, JsonMapper json) {
-		this.limit = properties.maxBodySize().toBytes();
+		this.defaultLimit = properties.maxBodySize().toBytes();
+		this.batchLimit = properties.batch().maxBodySize().toBytes();
 		this.json = json;
 	}
 
 	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
-		if (request.getContentLengthLong() > this.limit) {
+		long limit = BATCH_PATH.equals(request.getRequestURI()) ? this.batchLimit : this.defaultLimit;
+		if (request.getContentLengthLong() > limit) {
 			response.setStatus(HttpStatus.CONTENT_TOO_LARGE.value());
 			response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
 			response.setHeader("Connection", "close");
-			this.json.writeValue(response.getOutputStream(), tooLarge(this.limit));
+			this.json.writeValue(response.getOutputStream(), tooLarge(limit));
 			return;
 		}
-		chain.doFilter(new LimitedRequest(request, this.limit), response);
+		chain.doFilter(new LimitedRequest(request, limit), response);
 	}
 
 	static ProblemDetail tooLarge(long limit) {

@@ -14,6 +14,7 @@ import javax.sql.DataSource;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.warren.master.config.MasterProperties;
+import io.warren.master.config.MasterSettings;
 import io.warren.master.task.Task;
 import io.warren.master.task.TaskStatus;
 import io.warren.master.task.TaskStore;
@@ -32,7 +33,6 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 import org.springframework.transaction.support.TransactionTemplate;
-import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
@@ -81,10 +81,7 @@ class PendingTaskRelayTests {
 	PendingTaskRelayTests() {
 		Flyway.configure().dataSource(this.dataSource).locations("classpath:db/migration/h2").load().migrate();
 		Clock clock = Clock.fixed(this.now, ZoneOffset.UTC);
-		MasterProperties properties = new MasterProperties(DataSize.ofMegabytes(1), Set.of(), 100,
-				new MasterProperties.Relay(Duration.ofSeconds(1), Duration.ofSeconds(10), 2),
-				new MasterProperties.Replies(2, 100), new MasterProperties.Paging(50, 500),
-				new MasterProperties.Monitoring(Duration.ofSeconds(10), Duration.ofMinutes(1)));
+		MasterProperties properties = MasterSettings.with("relay.batch-size=2");
 		TaskPublisher publisher = new TaskPublisher(this.template, mock(TaskQueues.class),
 				new Topology(TopologyProperties.withPrefix("")), new WireFormat("test"), mock(ConfirmRecorder.class),
 				this.meters, clock, properties);
@@ -121,14 +118,15 @@ class PendingTaskRelayTests {
 
 	private Task insertOverdue(String type) {
 		Task task = Task.submitted(UUID.randomUUID(), type, 0, "1", this.now.minusSeconds(30));
-		this.store.insert(task, this.now.minusSeconds(20));
+		this.store.insertAll(List.of(task), this.now.minusSeconds(20));
 		return task;
 	}
 
 	private void finish(Task task) {
 		this.transactions.executeWithoutResult((status) -> {
-			Task locked = this.store.lock(task.id()).orElseThrow();
-			this.store.update(locked.finished(TaskStatus.SUCCEEDED, "1", null, "w", this.now, this.now), this.now);
+			Task locked = this.store.lockAll(List.of(task.id())).get(task.id());
+			this.store.updateAll(List.of(locked.finished(TaskStatus.SUCCEEDED, "1", null, "w", this.now, this.now)),
+					this.now);
 		});
 	}
 

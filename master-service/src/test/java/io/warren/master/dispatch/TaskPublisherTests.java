@@ -10,18 +10,17 @@ import java.util.concurrent.CompletableFuture;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.warren.master.config.MasterProperties;
+import io.warren.master.config.MasterSettings;
 import io.warren.master.task.Task;
 import io.warren.protocol.Topology;
 import io.warren.protocol.TopologyProperties;
 import io.warren.protocol.WireFormat;
-import io.warren.master.task.TaskAttempt;
 import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentCaptor;
 
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.rabbit.connection.CorrelationData;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
-import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -41,11 +40,7 @@ class TaskPublisherTests {
 
 	private final TaskPublisher publisher = new TaskPublisher(this.template, mock(TaskQueues.class),
 			new Topology(TopologyProperties.withPrefix("")), new WireFormat("test"), this.confirms,
-			new SimpleMeterRegistry(), Clock.fixed(this.created, ZoneOffset.UTC),
-			new MasterProperties(DataSize.ofMegabytes(1), Set.of(), 100,
-					new MasterProperties.Relay(Duration.ofSeconds(1), Duration.ofSeconds(10), 500),
-					new MasterProperties.Replies(2, 100), new MasterProperties.Paging(50, 500),
-					new MasterProperties.Monitoring(Duration.ofSeconds(10), Duration.ofMinutes(1))));
+			new SimpleMeterRegistry(), Clock.fixed(this.created, ZoneOffset.UTC), MasterSettings.with());
 
 	private final Task task = Task.submitted(UUID.randomUUID(), "echo", 0, "1", this.created);
 
@@ -81,7 +76,7 @@ class TaskPublisherTests {
 		correlation.getValue().getFuture().complete(new CorrelationData.Confirm(true, null));
 
 		await().until(stopping::isDone);
-		verify(this.confirms).confirmed(new TaskAttempt(this.task.id(), this.task.attempt()));
+		verify(this.confirms).confirmed(this.task);
 	}
 
 }

@@ -236,8 +236,11 @@ abstract class MasterIntegrationTests {
 		sendResult(task, delivery, Outcome.SUCCEEDED, "1");
 		await().until(() -> "SUCCEEDED".equals(this.api.status(waiting)));
 
-		await().until(() -> gauge("warren.tasks.by-status", "type", type, "status", "SUCCEEDED") == 1.0
-				&& gauge("warren.tasks.by-status", "type", type, "status", "QUEUED") == 0.0);
+		// the status gauges count active tasks only; finished ones are counted by
+		// warren.tasks.completed
+		await().until(() -> gauge("warren.tasks.by-status", "type", type, "status", "QUEUED") == 0.0
+				&& gauge("warren.tasks.by-status", "type", type, "status", "RUNNING") == 0.0);
+		assertThat(this.meters.find("warren.tasks.by-status").tag("status", "SUCCEEDED").gauge()).isNull();
 		// meters move once the transaction has committed, just after the status is
 		// visible
 		await().untilAsserted(() -> {
@@ -374,6 +377,42 @@ abstract class MasterIntegrationTests {
 	}
 
 	@Test
+	void batchWithOneBadTaskIsRefusedWholeAndNamesItsIndexAndField() {
+		String type = type("it.batch.bad");
+		WarrenApi.Answer answer = this.api.post("/api/v1/tasks/batch",
+				"{\"tasks\":[{\"type\":\"" + type + "\",\"payload\":1},{\"type\":\"" + type
+						+ "\",\"payload\":2},{\"type\":\"Not Valid\",\"payload\":3}]}");
+
+		assertThat(answer.status()).isEqualTo(400);
+		assertThat(answer.contentType()).startsWith("application/problem+json");
+		assertThat(answer.body().get("field").asString()).isEqualTo("tasks[2].type");
+		assertThat(this.api.get("/api/v1/tasks?type=" + type).body().get("items")).isEmpty();
+		WarrenApi.Answer missingPayload = this.api.post("/api/v1/tasks/batch",
+				"{\"tasks\":[{\"type\":\"" + type + "\",\"payload\":1},{\"type\":\"" + type + "\"}]}");
+		assertThat(missingPayload.body().get("field").asString()).isEqualTo("tasks[1].payload");
+		assertThat(this.api.post("/api/v1/tasks/batch", "{\"tasks\":[]}").body().get("field").asString())
+			.isEqualTo("tasks");
+		WarrenApi.Answer overLimit = this.api.post("/api/v1/tasks/batch", batchOf(type, 1001));
+		assertThat(overLimit.status()).isEqualTo(400);
+		assertThat(overLimit.body().get("detail").asString()).contains("at most 1000");
+	}
+
+	@Test
+	void batchIsStoredWholeAndAnsweredWithTheIdsInOrder() {
+		String type = type("it.batch.good");
+		WarrenApi.Answer answer = this.api.post("/api/v1/tasks/batch", batchOf(type, 50));
+
+		assertThat(answer.status()).isEqualTo(202);
+		List<String> ids = new ArrayList<>();
+		answer.body().get("ids").forEach((id) -> ids.add(id.asString()));
+		assertThat(ids).hasSize(50);
+		for (int i = 0; i < ids.size(); i++) {
+			assertThat(this.api.task(ids.get(i)).get("payload").get("n").asInt()).isEqualTo(i);
+		}
+		await().until(() -> ids.stream().allMatch((id) -> "QUEUED".equals(this.api.status(id))));
+	}
+
+	@Test
 	void failedResultRecordsTheError() {
 		String type = type("it.fail.hard");
 		String id = this.api.accepted(type, "{}");
@@ -388,28 +427,41 @@ abstract class MasterIntegrationTests {
 	}
 
 	@Test
+	void batchHoldingAnUnknownAStaleAndAMalformedReplyAppliesTheRestAndParksTheTwo() {
+		String type = type("it.mixed");
+		String first = this.api.accepted(type, "1");
+		String second = this.api.accepted(type, "2");
+		TaskMessage one = this.wire.readTask(take(type));
+		TaskMessage two = this.wire.readTask(take(type));
+		double staleBefore = stale();
+		UUID unknown = UUID.randomUUID();
+
+		// sent back to back: the consumer takes them as one batch, or a few
+		sendResult(one, UUID.randomUUID(), Outcome.SUCCEEDED, "{\"n\":1}");
+		sendResult(new TaskMessage(unknown, type, 1, 0, null, Instant.now()), UUID.randomUUID(), Outcome.SUCCEEDED,
+				"0");
+		sendMalformedResult(type);
+		sendResult(new TaskMessage(two.id(), type, 7, 0, null, Instant.now()), UUID.randomUUID(), Outcome.FAILED, null);
+		sendResult(two, UUID.randomUUID(), Outcome.SUCCEEDED, "{\"n\":2}");
+
+		await().until(() -> "SUCCEEDED".equals(this.api.status(first)) && "SUCCEEDED".equals(this.api.status(second)));
+		await().until(() -> stale() == staleBefore + 1);
+		assertParkedAsUnknownAndMalformed(unknown);
+		// the two messages may be taken in either order
+		assertThat(this.api.task(one.id().toString()).get("result").get("n").asInt()).isEqualTo(1);
+		assertThat(this.api.task(two.id().toString()).get("result").get("n").asInt()).isEqualTo(2);
+		assertThat(this.api.task(two.id().toString()).get("deliveries").asInt()).isEqualTo(1);
+	}
+
+	@Test
 	void replyForAnUnknownTaskAndAMalformedReplyAreParkedWhileTheConsumerGoesOn() {
 		String type = type("it-park");
 		UUID unknown = UUID.randomUUID();
 		TaskMessage ghost = new TaskMessage(unknown, type, 1, 0, null, Instant.now());
 		sendResult(ghost, UUID.randomUUID(), Outcome.SUCCEEDED, "1");
-		MessageProperties garbageProperties = new MessageProperties();
-		garbageProperties.setHeader(ProtocolHeaders.PROTOCOL, 1);
-		garbageProperties.setType(ProtocolHeaders.RESULT_TYPE);
-		this.worker.send(this.topology.resultsExchange(), Topology.resultRoutingKey(type),
-				new Message("{not json".getBytes(StandardCharsets.UTF_8), garbageProperties));
+		sendMalformedResult(type);
 
-		List<Message> parked = new ArrayList<>();
-		await().until(() -> {
-			Message message = this.worker.receive(this.topology.parkedQueue());
-			if (message != null) {
-				parked.add(message);
-			}
-			return parked.size() == 2;
-		});
-		assertThat(parked).extracting((m) -> m.getMessageProperties().<String>getHeader(ProtocolHeaders.PARK_REASON))
-			.anySatisfy((reason) -> assertThat(reason).isEqualTo("no task with id " + unknown))
-			.anySatisfy((reason) -> assertThat(reason).startsWith("malformed reply"));
+		assertParkedAsUnknownAndMalformed(unknown);
 
 		String id = this.api.accepted(type, "1");
 		sendResult(this.wire.readTask(take(type)), UUID.randomUUID(), Outcome.SUCCEEDED, "1");
@@ -506,6 +558,43 @@ abstract class MasterIntegrationTests {
 		assertThat(answer.status()).isEqualTo(400);
 		assertThat(answer.contentType()).startsWith("application/problem+json");
 		assertThat(answer.body().get("status").asInt()).isEqualTo(400);
+	}
+
+	void sendMalformedResult(String type) {
+		MessageProperties properties = new MessageProperties();
+		properties.setHeader(ProtocolHeaders.PROTOCOL, 1);
+		properties.setType(ProtocolHeaders.RESULT_TYPE);
+		this.worker.send(this.topology.resultsExchange(), Topology.resultRoutingKey(type),
+				new Message("{not json".getBytes(StandardCharsets.UTF_8), properties));
+	}
+
+	/** Waits for two parked replies: one for the unknown task, one malformed. */
+	void assertParkedAsUnknownAndMalformed(UUID unknown) {
+		List<Message> parked = new ArrayList<>();
+		await().until(() -> {
+			Message message = this.worker.receive(this.topology.parkedQueue());
+			if (message != null) {
+				parked.add(message);
+			}
+			return parked.size() == 2;
+		});
+		assertThat(parked).extracting((m) -> m.getMessageProperties().<String>getHeader(ProtocolHeaders.PARK_REASON))
+			.anySatisfy((reason) -> assertThat(reason).isEqualTo("no task with id " + unknown))
+			.anySatisfy((reason) -> assertThat(reason).startsWith("malformed reply"));
+	}
+
+	/** A batch body of {@code count} tasks of a type, payload {@code {"n": i}}. */
+	static String batchOf(String type, int count) {
+		StringBuilder body = new StringBuilder("{\"tasks\":[");
+		for (int i = 0; i < count; i++) {
+			body.append((i > 0) ? "," : "")
+				.append("{\"type\":\"")
+				.append(type)
+				.append("\",\"payload\":{\"n\":")
+				.append(i)
+				.append("}}");
+		}
+		return body.append("]}").toString();
 	}
 
 	String type(String base) {

@@ -11,6 +11,7 @@ import javax.sql.DataSource;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.warren.master.config.MasterProperties;
+import io.warren.master.config.MasterSettings;
 import io.warren.master.dispatch.StoreMismatches;
 import io.warren.master.task.Task;
 import io.warren.master.task.TaskStatus;
@@ -23,7 +24,6 @@ import org.springframework.boot.health.contributor.Status;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
-import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,10 +39,7 @@ class RelayHealthIndicatorTests {
 	RelayHealthIndicatorTests() {
 		Flyway.configure().dataSource(this.dataSource).locations("classpath:db/migration/h2").load().migrate();
 		TaskStore store = new TaskStore(JdbcClient.create(this.dataSource), new JdbcTemplate(this.dataSource));
-		MasterProperties properties = new MasterProperties(DataSize.ofMegabytes(1), Set.of(), 100,
-				new MasterProperties.Relay(Duration.ofSeconds(1), Duration.ofSeconds(10), 500),
-				new MasterProperties.Replies(2, 100), new MasterProperties.Paging(50, 500),
-				new MasterProperties.Monitoring(Duration.ofSeconds(10), Duration.ofMinutes(1)));
+		MasterProperties properties = MasterSettings.with();
 		this.health = new RelayHealthIndicator(store, Clock.systemUTC(), properties, this.mismatches);
 	}
 

@@ -60,6 +60,34 @@ class TaskControllerTests {
 	}
 
 	@Test
+	void busyMasterAnswers503WithRetryAfterAndStoresNothing() throws Exception {
+		given(this.submission.submit(eq("echo"), any(), isNull()))
+			.willThrow(new SubmissionsBusyException("publishing to the broker is behind; retry shortly"));
+
+		this.mvc
+			.perform(post("/api/v1/tasks").contentType(MediaType.APPLICATION_JSON)
+				.content("{\"type\":\"echo\",\"payload\":1}"))
+			.andExpect(status().isServiceUnavailable())
+			.andExpect(header().string("Retry-After", "1"))
+			.andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
+			.andExpect(jsonPath("$.detail").value("publishing to the broker is behind; retry shortly"));
+	}
+
+	@Test
+	void batchGets202WithTheIdsInOrder() throws Exception {
+		Task second = Task.submitted(UUID.fromString("01a1fde9-da0a-7353-b273-4ef08103cba6"), "echo", 0, "2",
+				Instant.parse("2026-11-21T10:00:00Z"));
+		given(this.submission.submitAll(any())).willReturn(java.util.List.of(pending("1"), second));
+
+		this.mvc
+			.perform(post("/api/v1/tasks/batch").contentType(MediaType.APPLICATION_JSON)
+				.content("{\"tasks\":[{\"type\":\"echo\",\"payload\":1},{\"type\":\"echo\",\"payload\":2}]}"))
+			.andExpect(status().isAccepted())
+			.andExpect(jsonPath("$.ids[0]").value(ID.toString()))
+			.andExpect(jsonPath("$.ids[1]").value(second.id().toString()));
+	}
+
+	@Test
 	void unknownTaskIsA404Problem() throws Exception {
 		given(this.store.find(ID)).willReturn(Optional.empty());
 

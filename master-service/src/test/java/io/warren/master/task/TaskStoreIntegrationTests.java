@@ -84,6 +84,7 @@ class TaskStoreIntegrationTests {
 			}
 			flyway.load().migrate();
 			new JdbcTemplate(dataSource).update("DELETE FROM tasks");
+			new JdbcTemplate(dataSource).update("DELETE FROM task_types");
 			this.store = new TaskStore(JdbcClient.create(dataSource), new JdbcTemplate(dataSource));
 			this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 			this.locksOnlyReturnedRows = vendor.equals("postgresql");
@@ -150,8 +151,9 @@ class TaskStoreIntegrationTests {
 
 		private void finish(UUID id) {
 			this.transactions.executeWithoutResult((s) -> {
-				Task task = this.store.lock(id).orElseThrow();
-				this.store.update(task.finished(TaskStatus.SUCCEEDED, "1", null, "w", this.now, this.now), this.now);
+				Task task = this.store.lockAll(List.of(id)).get(id);
+				this.store.updateAll(List.of(task.finished(TaskStatus.SUCCEEDED, "1", null, "w", this.now, this.now)),
+						this.now);
 			});
 		}
 
@@ -197,36 +199,126 @@ class TaskStoreIntegrationTests {
 		}
 
 		@Test
+		void twoConsumersApplyingOverlappingBatchesNeitherDeadlockNorMiscount() throws Exception {
+			List<UUID> made = insertOverdue(200);
+			List<TasksChanged> announced = java.util.Collections.synchronizedList(new ArrayList<>());
+			TaskTransitions transitions = new TaskTransitions(this.store, new io.warren.protocol.WireFormat("test"),
+					java.time.Clock.systemUTC(), (event) -> announced.add((TasksChanged) event));
+			// each consumer reports a started notice and a result of its own delivery for
+			// every task, in its own order, in batches of 50
+			List<List<io.warren.protocol.Reply>> first = batches(made, "w1", false);
+			List<List<io.warren.protocol.Reply>> second = batches(made, "w2", true);
+
+			CompletableFuture<Void> one = CompletableFuture.runAsync(() -> first
+				.forEach((batch) -> this.transactions.executeWithoutResult((s) -> transitions.apply(batch))));
+			CompletableFuture<Void> two = CompletableFuture.runAsync(() -> second
+				.forEach((batch) -> this.transactions.executeWithoutResult((s) -> transitions.apply(batch))));
+			CompletableFuture.allOf(one, two).get(2, TimeUnit.MINUTES);
+
+			for (UUID id : made) {
+				Task task = this.store.find(id).orElseThrow();
+				assertThat(task.status()).isEqualTo(TaskStatus.SUCCEEDED);
+				assertThat(task.deliveries()).isEqualTo(2);
+				assertThat(task.duplicates()).isEqualTo(1);
+			}
+			int duplicates = announced.stream()
+				.mapToInt((event) -> event.duplicates().getOrDefault("store-test", 0))
+				.sum();
+			assertThat(duplicates).isEqualTo(200);
+			long finished = announced.stream()
+				.flatMap((event) -> event.changes().stream())
+				.filter((change) -> change.to() == TaskStatus.SUCCEEDED)
+				.count();
+			assertThat(finished).as("moves to SUCCEEDED announced: once per task").isEqualTo(200);
+		}
+
+		@Test
+		void startedNoticeAndResultOfOneDeliveryInOneBatchAreOneWriteAndTwoAnnouncedMoves() {
+			UUID id = insertOverdue(1).get(0);
+			List<TasksChanged> announced = new ArrayList<>();
+			TaskTransitions transitions = new TaskTransitions(this.store, new io.warren.protocol.WireFormat("test"),
+					java.time.Clock.systemUTC(), (event) -> announced.add((TasksChanged) event));
+			UUID delivery = UUID.randomUUID();
+			Instant at = Instant.now();
+
+			List<Applied> applied = this.transactions.execute((s) -> transitions.apply(List.of(
+					new io.warren.protocol.StartedNotice(id, "store-test", 1, delivery, "w1", false, at),
+					new io.warren.protocol.TaskResult(id, "store-test", 1, delivery, "w1", false,
+							io.warren.protocol.Outcome.SUCCEEDED, null, null, at, at),
+					new io.warren.protocol.TaskResult(UUID.randomUUID(), "store-test", 1, delivery, "w1", false,
+							io.warren.protocol.Outcome.SUCCEEDED, null, null, at, at),
+					new io.warren.protocol.StartedNotice(id, "store-test", 2, UUID.randomUUID(), "w1", false, at))));
+
+			assertThat(applied).containsExactly(Applied.APPLIED, Applied.APPLIED, Applied.UNKNOWN_TASK, Applied.STALE);
+			Task task = this.store.find(id).orElseThrow();
+			assertThat(task.status()).isEqualTo(TaskStatus.SUCCEEDED);
+			assertThat(task.deliveries()).isEqualTo(1);
+			assertThat(announced).singleElement().satisfies((event) -> {
+				assertThat(event.changes()).extracting(TaskChange::to)
+					.containsExactly(TaskStatus.RUNNING, TaskStatus.SUCCEEDED);
+				assertThat(event.stale()).containsEntry("started", 1);
+			});
+		}
+
+		private static List<List<io.warren.protocol.Reply>> batches(List<UUID> ids, String worker, boolean reversed) {
+			List<UUID> order = new ArrayList<>(ids);
+			if (reversed) {
+				Collections.reverse(order);
+			}
+			List<io.warren.protocol.Reply> replies = new ArrayList<>();
+			for (UUID id : order) {
+				UUID delivery = UUID.randomUUID();
+				Instant at = Instant.now();
+				replies.add(new io.warren.protocol.StartedNotice(id, "store-test", 1, delivery, worker, false, at));
+				replies.add(new io.warren.protocol.TaskResult(id, "store-test", 1, delivery, worker, false,
+						io.warren.protocol.Outcome.SUCCEEDED, null, null, at, at));
+			}
+			List<List<io.warren.protocol.Reply>> batches = new ArrayList<>();
+			for (int from = 0; from < replies.size(); from += 50) {
+				batches.add(replies.subList(from, Math.min(replies.size(), from + 50)));
+			}
+			return batches;
+		}
+
+		@Test
 		void confirmMovesOnlyPendingTasksOfThatAttempt() {
 			UUID pendingId = insertOverdue(1).get(0);
 			UUID runningId = insertOverdue(1).get(0);
 			this.transactions.executeWithoutResult((s) -> {
-				Task running = this.store.lock(runningId).orElseThrow();
-				this.store.update(running.started(TaskStatus.RUNNING, "w", this.now), this.now);
+				Task running = this.store.lockAll(List.of(runningId)).get(runningId);
+				this.store.updateAll(List.of(running.started(TaskStatus.RUNNING, "w", this.now)), this.now);
 			});
 
-			this.store.markConfirmed(List.of(new TaskAttempt(pendingId, 1), new TaskAttempt(runningId, 1)), this.now);
-			this.store.markConfirmed(List.of(new TaskAttempt(pendingId, 2)), this.now);
+			boolean[] moved = this.store
+				.markConfirmed(List.of(new TaskAttempt(runningId, 1), new TaskAttempt(pendingId, 1)), this.now);
+			assertThat(moved).containsExactly(false, true);
+			assertThat(this.store.markConfirmed(List.of(new TaskAttempt(pendingId, 2)), this.now))
+				.containsExactly(false);
 
 			assertThat(this.store.find(pendingId).orElseThrow().status()).isEqualTo(TaskStatus.QUEUED);
 			assertThat(this.store.find(runningId).orElseThrow().status()).isEqualTo(TaskStatus.RUNNING);
 		}
 
 		@Test
-		void deliveryIsRecordedOnlyOnce() {
+		void deliveriesAreReadBackPerTaskAndAttempt() {
 			UUID id = insertOverdue(1).get(0);
-			UUID delivery = UUID.randomUUID();
+			UUID first = UUID.randomUUID();
+			UUID second = UUID.randomUUID();
+			this.store
+				.insertDeliveries(
+						List.of(new TaskStore.NewDelivery(new TaskStore.TaskDelivery(id, 1, first), "w", false),
+								new TaskStore.NewDelivery(new TaskStore.TaskDelivery(id, 2, second), "w", true)),
+						this.now);
 
-			assertThat(this.store.recordDelivery(id, 1, delivery, "w", false, this.now)).isTrue();
-			assertThat(this.store.recordDelivery(id, 1, delivery, "w", false, this.now)).isFalse();
-			assertThat(this.store.recordDelivery(id, 1, UUID.randomUUID(), "w", true, this.now)).isTrue();
+			assertThat(this.store.deliveriesOf(List.of(id, UUID.randomUUID()))).containsExactlyInAnyOrder(
+					new TaskStore.TaskDelivery(id, 1, first), new TaskStore.TaskDelivery(id, 2, second));
 		}
 
 		@Test
 		void listFiltersByStatusAndTypeNewestFirst() {
 			List<UUID> made = insertOverdue(3);
 			Task other = Task.submitted(this.ids.next(), "other", 0, "1", this.now);
-			this.store.insert(other, this.now);
+			this.store.insertAll(List.of(other), this.now);
 			this.store.markConfirmed(List.of(new TaskAttempt(made.get(1), 1)), this.now);
 
 			assertThat(this.store.list(null, "store-test", null, 10)).extracting(Task::id)
@@ -235,6 +327,9 @@ class TaskStoreIntegrationTests {
 				.containsExactly(made.get(1));
 			assertThat(this.store.list(null, null, made.get(2), 10)).extracting(Task::id)
 				.containsExactly(made.get(1), made.get(0));
+			this.store.registerType("store-test");
+			this.store.registerType("other");
+			this.store.registerType("other");
 			assertThat(this.store.types()).containsExactlyInAnyOrder("store-test", "other");
 		}
 
@@ -242,7 +337,7 @@ class TaskStoreIntegrationTests {
 			List<UUID> made = new ArrayList<>();
 			for (int i = 0; i < count; i++) {
 				Task task = Task.submitted(this.ids.next(), "store-test", 0, "{\"i\":" + i + "}", this.now);
-				this.store.insert(task, this.now.minusSeconds(1));
+				this.store.insertAll(List.of(task), this.now.minusSeconds(1));
 				made.add(task.id());
 			}
 			return made;

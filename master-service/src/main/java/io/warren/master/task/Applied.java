@@ -1,7 +1,7 @@
-package io.warren.master.reply;
+package io.warren.master.task;
 
 /** What applying a reply or a dead letter did to its task. */
-enum Applied {
+public enum Applied {
 
 	/** The task moved as the state machine allows. */
 	APPLIED,

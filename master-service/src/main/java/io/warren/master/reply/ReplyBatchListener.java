@@ -1,0 +1,146 @@
+package io.warren.master.reply;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.rabbitmq.client.Channel;
+import io.warren.master.task.Applied;
+import io.warren.master.task.TaskTransitions;
+import io.warren.protocol.MalformedMessageException;
+import io.warren.protocol.Reply;
+import io.warren.protocol.WireFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.rabbit.listener.api.ChannelAwareBatchMessageListener;
+import org.springframework.stereotype.Component;
+
+/**
+ * Consumes the replies queue in batches: every reply of a batch is applied in one
+ * transaction, and the whole batch is acked with one multiple ack once that transaction
+ * has committed and what could not be applied (malformed, unknown task) is parked. A
+ * transient failure (the store is down) hands the whole batch back to the broker after a
+ * growing pause; a reply the store refuses for good (a value it cannot hold) is found by
+ * applying the batch one reply at a time, and parked alone while the others commit.
+ */
+@Component
+class ReplyBatchListener implements ChannelAwareBatchMessageListener {
+
+	private static final Logger log = LoggerFactory.getLogger(ReplyBatchListener.class);
+
+	private final WireFormat wire;
+
+	private final TaskTransitions transitions;
+
+	private final Parking parking;
+
+	private final TransientFailures failures;
+
+	ReplyBatchListener(WireFormat wire, TaskTransitions transitions, Parking parking, TransientFailures failures) {
+		this.wire = wire;
+		this.transitions = transitions;
+		this.parking = parking;
+		this.failures = failures;
+	}
+
+	@Override
+	public void onMessageBatch(List<Message> messages, Channel channel) {
+		if (messages.isEmpty()) {
+			return;
+		}
+		long lastTag = messages.get(messages.size() - 1).getMessageProperties().getDeliveryTag();
+		try {
+			settle(messages);
+			channel.basicAck(lastTag, true);
+			this.failures.succeeded();
+		}
+		catch (RuntimeException ex) {
+			log.warn("{} replies not applied, handing them back to the broker: {}", messages.size(), ex.getMessage());
+			this.failures.failed();
+			nackAll(channel, lastTag);
+		}
+		catch (IOException ex) {
+			// the channel is gone: the broker requeues the batch by itself
+			log.warn("{} replies applied but not acked (channel closed); they will be applied again, which "
+					+ "changes nothing: {}", messages.size(), ex.getMessage());
+		}
+	}
+
+	/**
+	 * Applies and parks; returns once every reply of the batch is either committed or
+	 * parked, throws if that could not be made so.
+	 */
+	private void settle(List<Message> messages) {
+		List<Reply> replies = new ArrayList<>(messages.size());
+		List<Message> decoded = new ArrayList<>(messages.size());
+		List<Parked> toPark = new ArrayList<>();
+		for (Message message : messages) {
+			try {
+				replies.add(this.wire.readReply(message));
+				decoded.add(message);
+			}
+			catch (MalformedMessageException ex) {
+				toPark.add(new Parked(message, "malformed reply: " + ex.getMessage()));
+			}
+		}
+		List<Applied> applied = applyAll(replies, decoded, toPark);
+		for (int i = 0; i < applied.size(); i++) {
+			if (applied.get(i) == Applied.UNKNOWN_TASK) {
+				toPark.add(new Parked(decoded.get(i), "no task with id " + replies.get(i).taskId()));
+			}
+		}
+		for (Parked parked : toPark) {
+			this.parking.park(parked.message(), parked.reason(), "replies");
+		}
+	}
+
+	/**
+	 * The whole batch in one transaction; if the store refuses it for a reason other than
+	 * being unreachable, one reply at a time, so that only the replies it refuses are
+	 * parked. Returns what each reply did ({@code null} for one being parked).
+	 */
+	private List<Applied> applyAll(List<Reply> replies, List<Message> messages, List<Parked> toPark) {
+		if (replies.isEmpty()) {
+			return List.of();
+		}
+		try {
+			return this.transitions.apply(replies);
+		}
+		catch (RuntimeException ex) {
+			if (TransientFailures.isTransient(ex)) {
+				throw ex;
+			}
+			log.warn("a batch of {} replies was refused by the store ({}); applying them one at a time", replies.size(),
+					ex.getMessage());
+		}
+		List<Applied> applied = new ArrayList<>(replies.size());
+		for (int i = 0; i < replies.size(); i++) {
+			try {
+				applied.add(this.transitions.apply(List.of(replies.get(i))).get(0));
+			}
+			catch (RuntimeException ex) {
+				if (TransientFailures.isTransient(ex)) {
+					throw ex;
+				}
+				toPark.add(new Parked(messages.get(i), "refused by the task store: " + ex.getMessage()));
+				applied.add(null);
+			}
+		}
+		return applied;
+	}
+
+	private void nackAll(Channel channel, long lastTag) {
+		try {
+			channel.basicNack(lastTag, true, true);
+		}
+		catch (IOException ex) {
+			log.warn("could not hand the replies back (channel closed); the broker requeues them: {}", ex.getMessage());
+		}
+	}
+
+	private record Parked(Message message, String reason) {
+	}
+
+}

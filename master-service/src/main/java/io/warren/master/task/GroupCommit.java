@@ -1,0 +1,163 @@
+package io.warren.master.task;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.warren.master.config.MasterProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Stores concurrent submissions together: requests put their tasks in a bounded queue and
+ * wait; writer threads take whatever is waiting (no fill timer, so an idle master adds no
+ * latency) and insert it in one transaction, one commit for many requests. Each request
+ * is answered only after its own rows are committed. If a combined insert fails, each
+ * submission is stored alone, so a row the store refuses fails only its own request. A
+ * full queue refuses at once ({@link SubmissionsBusyException}, 503).
+ */
+@Component
+class GroupCommit implements SmartLifecycle {
+
+	private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
+
+	private final TaskStore store;
+
+	private final TransactionTemplate transactions;
+
+	private final BlockingQueue<Submission> waiting;
+
+	private final int maxTasks;
+
+	private final int writers;
+
+	private final List<Thread> threads = new ArrayList<>();
+
+	private volatile boolean running;
+
+	GroupCommit(TaskStore store, TransactionTemplate transactions, MasterProperties properties) {
+		this.store = store;
+		this.transactions = transactions;
+		this.waiting = new ArrayBlockingQueue<>(properties.submit().queueCapacity());
+		this.maxTasks = properties.submit().maxBatch();
+		this.writers = properties.submit().writers();
+	}
+
+	/**
+	 * Stores the tasks, all or none, in a transaction shared with other submissions;
+	 * returns once they are committed, or throws what the store threw.
+	 */
+	void store(List<Task> tasks, Instant publishAfter) {
+		Submission submission = new Submission(tasks, publishAfter, new CompletableFuture<>());
+		if (!this.running || !this.waiting.offer(submission)) {
+			throw new SubmissionsBusyException("too many submissions are waiting to be stored; retry shortly");
+		}
+		try {
+			submission.stored().join();
+		}
+		catch (java.util.concurrent.CompletionException ex) {
+			if (ex.getCause() instanceof RuntimeException cause) {
+				throw cause;
+			}
+			throw ex;
+		}
+	}
+
+	private void write() {
+		List<Submission> batch = new ArrayList<>();
+		while (this.running || !this.waiting.isEmpty()) {
+			try {
+				Submission first = this.waiting.poll(100, TimeUnit.MILLISECONDS);
+				if (first == null) {
+					continue;
+				}
+				batch.add(first);
+				int tasks = first.tasks().size();
+				Submission next;
+				while (tasks < this.maxTasks && (next = this.waiting.poll()) != null) {
+					batch.add(next);
+					tasks += next.tasks().size();
+				}
+				commit(batch);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+			finally {
+				batch.clear();
+			}
+		}
+	}
+
+	private void commit(List<Submission> batch) {
+		try {
+			this.transactions.executeWithoutResult((status) -> batch.forEach(this::insert));
+			batch.forEach((submission) -> submission.stored().complete(null));
+		}
+		catch (RuntimeException ex) {
+			if (batch.size() == 1) {
+				batch.get(0).stored().completeExceptionally(ex);
+				return;
+			}
+			log.debug("a group of {} submissions failed to commit, storing each alone: {}", batch.size(),
+					ex.getMessage());
+			for (Submission submission : batch) {
+				try {
+					this.transactions.executeWithoutResult((status) -> insert(submission));
+					submission.stored().complete(null);
+				}
+				catch (RuntimeException alone) {
+					submission.stored().completeExceptionally(alone);
+				}
+			}
+		}
+	}
+
+	private void insert(Submission submission) {
+		this.store.insertAll(submission.tasks(), submission.publishAfter());
+	}
+
+	@Override
+	public void start() {
+		this.running = true;
+		for (int i = 0; i < this.writers; i++) {
+			Thread thread = new Thread(this::write, "warren-submit-" + i);
+			thread.setDaemon(true);
+			thread.start();
+			this.threads.add(thread);
+		}
+	}
+
+	/** Stores what is waiting, then stops. */
+	@Override
+	public void stop() {
+		this.running = false;
+		for (Thread thread : this.threads) {
+			try {
+				thread.join(5_000);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+		this.threads.clear();
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	private record Submission(List<Task> tasks, Instant publishAfter, CompletableFuture<Void> stored) {
+	}
+
+}

@@ -1,0 +1,272 @@
+package io.warren.master.task;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import io.warren.protocol.Outcome;
+import io.warren.protocol.ReleasedNotice;
+import io.warren.protocol.Reply;
+import io.warren.protocol.StartedNotice;
+import io.warren.protocol.TaskError;
+import io.warren.protocol.TaskResult;
+import io.warren.protocol.WireFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * The one place that carries out a task's moves after submission. A batch of replies (or
+ * a dead letter) is applied in one transaction: the tasks' rows are locked in id order,
+ * each reply is applied in memory in the order given, fenced by attempt, its delivery
+ * counted once, its move judged by {@link TaskStateMachine}; then each changed row is
+ * written once (a started notice and the result of the same delivery cost one write) and
+ * new deliveries are inserted in one batch. After the commit, what changed is announced
+ * as a {@link TasksChanged} event; meters listen to it.
+ */
+@Component
+public class TaskTransitions {
+
+	private static final Logger log = LoggerFactory.getLogger(TaskTransitions.class);
+
+	private final TaskStore store;
+
+	private final WireFormat wire;
+
+	private final Clock clock;
+
+	private final ApplicationEventPublisher events;
+
+	TaskTransitions(TaskStore store, WireFormat wire, Clock clock, ApplicationEventPublisher events) {
+		this.store = store;
+		this.wire = wire;
+		this.clock = clock;
+		this.events = events;
+	}
+
+	/** Applies replies in one transaction; returns what each did, in the order given. */
+	@Transactional
+	public List<Applied> apply(List<? extends Reply> replies) {
+		Batch batch = new Batch(replies.stream().map(Reply::taskId).toList(), true);
+		List<Applied> applied = new ArrayList<>(replies.size());
+		for (Reply reply : replies) {
+			applied.add(batch.apply(reply));
+		}
+		batch.write();
+		return applied;
+	}
+
+	/**
+	 * Moves tasks whose message the broker confirmed to {@code QUEUED}, where the state
+	 * machine allows it (one set-based conditional update; a confirm that comes after a
+	 * started notice or a result changes nothing), and announces the moves made.
+	 */
+	@Transactional
+	public void confirmed(List<Task> published) {
+		Instant now = this.clock.instant();
+		List<TaskAttempt> attempts = published.stream()
+			.map((task) -> new TaskAttempt(task.id(), task.attempt()))
+			.toList();
+		boolean[] moved = this.store.markConfirmed(attempts, now);
+		List<TaskChange> changes = new ArrayList<>();
+		for (int i = 0; i < moved.length; i++) {
+			if (moved[i]) {
+				Task task = published.get(i);
+				changes.add(new TaskChange(task.id(), task.type(), TaskStatus.PENDING, TaskStatus.QUEUED,
+						task.createdAt(), null, now, false));
+			}
+		}
+		if (!changes.isEmpty()) {
+			TasksChanged event = new TasksChanged(changes, Map.of(), Map.of());
+			afterCommit(() -> this.events.publishEvent(event));
+		}
+	}
+
+	/** Fails the task whose message was dead-lettered, if that attempt is current. */
+	@Transactional
+	public Applied deadLettered(UUID taskId, Integer attempt, TaskError error) {
+		Batch batch = new Batch(List.of(taskId), false);
+		Applied applied = batch.deadLettered(taskId, attempt, error);
+		batch.write();
+		return applied;
+	}
+
+	/**
+	 * The moves and counts of one transaction, applied to the locked tasks in memory and
+	 * written once at the end.
+	 */
+	private final class Batch {
+
+		private final Instant now = TaskTransitions.this.clock.instant();
+
+		private final Map<UUID, Task> before;
+
+		private final Map<UUID, Task> current;
+
+		private final Set<TaskStore.TaskDelivery> seen;
+
+		private final List<TaskStore.NewDelivery> newDeliveries = new ArrayList<>();
+
+		private final List<TaskChange> changes = new ArrayList<>();
+
+		private final Map<String, Integer> duplicates = new HashMap<>();
+
+		private final Map<String, Integer> stale = new HashMap<>();
+
+		Batch(Collection<UUID> taskIds, boolean withDeliveries) {
+			this.before = TaskTransitions.this.store.lockAll(taskIds);
+			this.current = new LinkedHashMap<>(this.before);
+			this.seen = withDeliveries ? TaskTransitions.this.store.deliveriesOf(this.before.keySet()) : Set.of();
+		}
+
+		Applied apply(Reply reply) {
+			Task task = this.current.get(reply.taskId());
+			if (task == null) {
+				return Applied.UNKNOWN_TASK;
+			}
+			String kind = (reply instanceof StartedNotice) ? "started"
+					: (reply instanceof TaskResult) ? "result" : "released";
+			if (reply.attempt() != task.attempt()) {
+				log.debug("task {} stale {} for attempt {} (current {})", task.id(), kind, reply.attempt(),
+						task.attempt());
+				this.stale.merge(kind, 1, Integer::sum);
+				return Applied.STALE;
+			}
+			Task counted = countDelivery(task, reply);
+			Task next;
+			if (reply instanceof StartedNotice notice) {
+				next = start(counted, notice);
+			}
+			else if (reply instanceof TaskResult result) {
+				next = finish(counted, result);
+			}
+			else {
+				next = release(counted, (ReleasedNotice) reply);
+			}
+			this.current.put(task.id(), (next != null) ? next : counted);
+			if (next == null) {
+				return Applied.REFUSED;
+			}
+			log.debug("task {} {} -> {} by {}", task.id(), task.status(), next.status(), reply.workerId());
+			this.changes.add(new TaskChange(task.id(), task.type(), task.status(), next.status(), task.createdAt(),
+					next.startedAt(), this.now, task.startedAt() == null && next.startedAt() != null));
+			return Applied.APPLIED;
+		}
+
+		Applied deadLettered(UUID taskId, Integer attempt, TaskError error) {
+			Task task = this.current.get(taskId);
+			if (task == null) {
+				return Applied.UNKNOWN_TASK;
+			}
+			if (attempt != null && attempt != task.attempt()) {
+				this.stale.merge("dead-letter", 1, Integer::sum);
+				return Applied.STALE;
+			}
+			return TaskStateMachine.next(task.status(), TaskEvent.DEAD_LETTERED).map((status) -> {
+				Task next = task.finished(status, null, error, null, null, this.now);
+				this.current.put(taskId, next);
+				log.warn("task {} FAILED: its message was dead-lettered ({})", taskId, error.message());
+				this.changes.add(new TaskChange(taskId, task.type(), task.status(), status, task.createdAt(),
+						next.startedAt(), this.now, false));
+				return Applied.APPLIED;
+			}).orElse(Applied.REFUSED);
+		}
+
+		/**
+		 * Writes each changed row once and the new deliveries, then announces after
+		 * commit.
+		 */
+		void write() {
+			List<Task> changed = new ArrayList<>();
+			this.current.forEach((id, task) -> {
+				if (!task.equals(this.before.get(id))) {
+					changed.add(task);
+				}
+			});
+			if (!this.newDeliveries.isEmpty()) {
+				TaskTransitions.this.store.insertDeliveries(this.newDeliveries, this.now);
+			}
+			if (!changed.isEmpty()) {
+				TaskTransitions.this.store.updateAll(changed, this.now);
+			}
+			TasksChanged event = new TasksChanged(this.changes, this.duplicates, this.stale);
+			if (!event.isEmpty()) {
+				afterCommit(() -> TaskTransitions.this.events.publishEvent(event));
+			}
+		}
+
+		private Task countDelivery(Task task, Reply reply) {
+			TaskStore.TaskDelivery delivery = new TaskStore.TaskDelivery(task.id(), task.attempt(), reply.deliveryId());
+			if (!this.seen.add(delivery)) {
+				return task;
+			}
+			this.newDeliveries.add(new TaskStore.NewDelivery(delivery, reply.workerId(), reply.redelivered()));
+			int deliveries = task.deliveries() + 1;
+			if (deliveries == 1) {
+				return task.withCounts(deliveries, task.duplicates());
+			}
+			log.info("task {} duplicate delivery {} of attempt {} on worker {} (deliveries: {})", task.id(),
+					reply.deliveryId(), task.attempt(), reply.workerId(), deliveries);
+			this.duplicates.merge(task.type(), 1, Integer::sum);
+			return task.withCounts(deliveries, task.duplicates() + 1);
+		}
+
+		private Task start(Task task, StartedNotice notice) {
+			return TaskStateMachine.next(task.status(), TaskEvent.STARTED)
+				.map((status) -> task.started(status, notice.workerId(), notice.startedAt()))
+				.orElse(null);
+		}
+
+		/**
+		 * Only from the worker that holds the task: once another worker's started notice
+		 * is applied, a late release from the stopping worker changes nothing.
+		 */
+		private Task release(Task task, ReleasedNotice notice) {
+			if (!notice.workerId().equals(task.workerId())) {
+				return null;
+			}
+			return TaskStateMachine.next(task.status(), TaskEvent.RELEASED).map(task::released).orElse(null);
+		}
+
+		private Task finish(Task task, TaskResult result) {
+			TaskEvent event = (result.outcome() == Outcome.SUCCEEDED) ? TaskEvent.SUCCEEDED : TaskEvent.FAILED;
+			return TaskStateMachine.next(task.status(), event).map((status) -> {
+				String value = (result.outcome() == Outcome.SUCCEEDED)
+						? TaskTransitions.this.wire.json().writeValueAsString(result.result()) : null;
+				return task.finished(status, value, result.error(), result.workerId(), result.startedAt(),
+						result.finishedAt());
+			}).orElse(null);
+		}
+
+	}
+
+	/**
+	 * Announcements go out only with what was committed: a batch whose transaction rolls
+	 * back is handed back to the broker and applied again, and must not count twice.
+	 */
+	private static void afterCommit(Runnable action) {
+		if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+			action.run();
+			return;
+		}
+		TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+			@Override
+			public void afterCommit() {
+				action.run();
+			}
+		});
+	}
+
+}

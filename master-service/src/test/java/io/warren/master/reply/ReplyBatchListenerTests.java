@@ -1,0 +1,128 @@
+package io.warren.master.reply;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import com.rabbitmq.client.Channel;
+import io.warren.master.task.Applied;
+import io.warren.master.task.TaskTransitions;
+import io.warren.protocol.Outcome;
+import io.warren.protocol.Reply;
+import io.warren.protocol.TaskResult;
+import io.warren.protocol.WireFormat;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageProperties;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.DataIntegrityViolationException;
+
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyBoolean;
+import static org.mockito.ArgumentMatchers.anyLong;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.ArgumentMatchers.argThat;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.ArgumentMatchers.startsWith;
+import static org.mockito.BDDMockito.given;
+import static org.mockito.BDDMockito.willThrow;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
+
+/**
+ * How a batch of replies is settled, with the channel and the store mocked: the rules of
+ * one multiple ack, parking and handing back. The store side is tested on real databases
+ * in the master's integration tests.
+ */
+class ReplyBatchListenerTests {
+
+	private final WireFormat wire = new WireFormat("test");
+
+	private final TaskTransitions transitions = mock(TaskTransitions.class);
+
+	private final Parking parking = mock(Parking.class);
+
+	private final Channel channel = mock(Channel.class);
+
+	private final ReplyBatchListener listener = new ReplyBatchListener(this.wire, this.transitions, this.parking,
+			new TransientFailures());
+
+	@Test
+	void batchIsAckedWithOneMultipleAckOnceApplied() throws Exception {
+		given(this.transitions.apply(any())).willReturn(List.of(Applied.APPLIED, Applied.APPLIED, Applied.STALE));
+
+		this.listener.onMessageBatch(List.of(result(5), result(6), result(7)), this.channel);
+
+		verify(this.channel).basicAck(7, true);
+		verify(this.channel, never()).basicNack(anyLong(), anyBoolean(), anyBoolean());
+		verify(this.parking, never()).park(any(), anyString(), anyString());
+	}
+
+	@Test
+	void batchWhoseCommitFailedIsHandedBackWhole() throws Exception {
+		given(this.transitions.apply(any())).willThrow(new DataAccessResourceFailureException("database down"));
+
+		this.listener.onMessageBatch(List.of(result(6), result(7)), this.channel);
+
+		verify(this.channel).basicNack(7, true, true);
+		verify(this.channel, never()).basicAck(anyLong(), anyBoolean());
+	}
+
+	@Test
+	void malformedReplyIsParkedAndTheRestOfTheBatchApplied() throws Exception {
+		MessageProperties properties = new MessageProperties();
+		properties.setDeliveryTag(8);
+		Message garbage = new Message("nope".getBytes(StandardCharsets.UTF_8), properties);
+		given(this.transitions.apply(any())).willReturn(List.of(Applied.APPLIED));
+
+		this.listener.onMessageBatch(List.of(result(7), garbage), this.channel);
+
+		verify(this.transitions).apply(argThat((List<? extends Reply> replies) -> replies.size() == 1));
+		verify(this.parking).park(eq(garbage), startsWith("malformed reply"), eq("replies"));
+		verify(this.channel).basicAck(8, true);
+	}
+
+	@Test
+	void replyTheStoreRefusesIsParkedAloneWhileTheOthersCommit() throws Exception {
+		Message good = result(10);
+		Message refused = result(11);
+		given(this.transitions.apply(argThat((List<? extends Reply> replies) -> replies.size() == 2)))
+			.willThrow(new DataIntegrityViolationException("invalid byte sequence for encoding UTF8: 0x00"));
+		given(this.transitions.apply(List.of(reply(good)))).willReturn(List.of(Applied.APPLIED));
+		given(this.transitions.apply(List.of(reply(refused))))
+			.willThrow(new DataIntegrityViolationException("invalid byte sequence for encoding UTF8: 0x00"));
+
+		this.listener.onMessageBatch(List.of(good, refused), this.channel);
+
+		verify(this.parking).park(eq(refused), startsWith("refused by the task store"), eq("replies"));
+		verify(this.parking, never()).park(eq(good), anyString(), anyString());
+		verify(this.channel).basicAck(11, true);
+	}
+
+	@Test
+	void replyForAnUnknownTaskThatCouldNotBeParkedHandsTheBatchBack() throws Exception {
+		given(this.transitions.apply(any())).willReturn(List.of(Applied.APPLIED, Applied.UNKNOWN_TASK));
+		willThrow(new org.springframework.amqp.AmqpException("no confirm")).given(this.parking)
+			.park(any(), anyString(), anyString());
+
+		this.listener.onMessageBatch(List.of(result(12), result(13)), this.channel);
+
+		verify(this.channel).basicNack(13, true, true);
+		verify(this.channel, never()).basicAck(anyLong(), anyBoolean());
+	}
+
+	private Reply reply(Message message) {
+		return this.wire.readReply(message);
+	}
+
+	private Message result(long tag) {
+		Message message = this.wire.resultMessage(new TaskResult(UUID.randomUUID(), "echo", 1, UUID.randomUUID(), "w",
+				false, Outcome.SUCCEEDED, null, null, Instant.now(), Instant.now()));
+		message.getMessageProperties().setDeliveryTag(tag);
+		return message;
+	}
+
+}
