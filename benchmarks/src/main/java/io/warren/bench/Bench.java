@@ -71,13 +71,15 @@ public final class Bench {
 				perfTest.containsKey(type) ? String.format("%.0f", perfTest.get(type)) : "-"));
 		System.out.println();
 		System.out.println("Warren end to end: echo tasks over HTTP, submit to result recorded in the store");
-		System.out.printf("  %-20s %7s %8s %10s %7s %8s %8s %8s %8s %6s %5s %6s%n", "store/queues", "workers", "tasks",
-				"tasks/s", "ratio", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "lost", "dups", "relay");
+		System.out.printf("  %-20s %7s %8s %10s %7s %10s %7s %8s %8s %8s %8s %6s %5s %6s%n", "store/queues", "workers",
+				"tasks", "tasks/s", "ratio", "batch/s", "ratio", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "lost",
+				"dups", "relay");
 		for (WarrenRun.Result r : results) {
 			double broker = baselines.get(r.variant().queueType()).roundTripsPerSecond();
-			System.out.printf("  %-20s %7d %8d %10.0f %7.3f %8.1f %8.1f %8.1f %8.1f %6d %5d %6d%n", r.variant(),
-					r.workers(), r.fullTasks(), r.tasksPerSecond(), r.tasksPerSecond() / broker, ms(r, 50), ms(r, 99),
-					ms(r, 99.9), r.latencyMicros().getMaxValue() / 1000.0, r.lost(), r.duplicates(), r.republished());
+			System.out.printf("  %-20s %7d %8d %10.0f %7.3f %10.0f %7.3f %8.1f %8.1f %8.1f %8.1f %6d %5d %6d%n",
+					r.variant(), r.workers(), r.fullTasks(), r.tasksPerSecond(), r.tasksPerSecond() / broker,
+					r.batchTasksPerSecond(), r.batchTasksPerSecond() / broker, ms(r, 50), ms(r, 99), ms(r, 99.9),
+					r.latencyMicros().getMaxValue() / 1000.0, r.lost(), r.duplicates(), r.republished());
 		}
 		for (WarrenRun.Result r : results) {
 			if (r.failedSubmissions() > 0) {
@@ -87,8 +89,11 @@ public final class Bench {
 		}
 		System.out
 			.println("  (dups: duplicate executions detected and counted; relay: tasks the relay published again)");
-		System.out.printf("  (latency at a fixed %d tasks/s for %d s, open loop; throughput at full speed with %d "
-				+ "requests in flight)%n", options.rate(), options.rateSeconds(), options.concurrency());
+		System.out.printf(
+				"  (latency at a fixed %d tasks/s for %d s, open loop; throughput at full speed with %d "
+						+ "requests in flight, one task each; batch/s with %d requests of %d tasks in flight)%n",
+				options.rate(), options.rateSeconds(), options.concurrency(), Math.max(1, options.concurrency() / 8),
+				WarrenRun.BATCH_SIZE);
 		System.out.println();
 		System.out.println("CPU per task at full speed (microseconds of CPU time per task, by process)");
 		for (WarrenRun.Result r : results) {
@@ -110,12 +115,20 @@ public final class Bench {
 		WarrenRun.Result reported = results.get(0);
 		double broker = baselines.get(reported.variant().queueType()).roundTripsPerSecond();
 		System.out.println();
-		System.out.printf(
-				"{\"e2e_tasks_per_s\":%.1f,\"broker_round_trips_per_s\":%.1f,\"ratio\":%.4f,\"p50_ms\":%.2f,"
-						+ "\"p99_ms\":%.2f,\"store\":\"%s\",\"queue_type\":\"%s\",\"workers\":%d,\"date\":\"%s\"}%n",
-				reported.tasksPerSecond(), broker, reported.tasksPerSecond() / broker, ms(reported, 50),
-				ms(reported, 99), reported.variant().store(), reported.variant().queueType(), reported.workers(),
-				LocalDate.now());
+		Map<String, Double> cpu = reported.cpuMicrosPerTask();
+		double workersCpu = cpu.entrySet()
+			.stream()
+			.filter((entry) -> entry.getKey().startsWith("worker"))
+			.mapToDouble(Map.Entry::getValue)
+			.sum();
+		System.out.printf("{\"e2e_tasks_per_s\":%.1f,\"broker_round_trips_per_s\":%.1f,\"ratio\":%.4f,"
+				+ "\"batch_tasks_per_s\":%.1f,\"batch_ratio\":%.4f,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"duplicates\":%d,"
+				+ "\"master_cpu_us_per_task\":%.0f,\"worker_cpu_us_per_task\":%.0f,\"broker_cpu_us_per_task\":%.0f,"
+				+ "\"store\":\"%s\",\"queue_type\":\"%s\",\"workers\":%d,\"date\":\"%s\"}%n", reported.tasksPerSecond(),
+				broker, reported.tasksPerSecond() / broker, reported.batchTasksPerSecond(),
+				reported.batchTasksPerSecond() / broker, ms(reported, 50), ms(reported, 99), reported.duplicates(),
+				cpu.getOrDefault("master", 0.0), workersCpu, cpu.getOrDefault("broker", 0.0),
+				reported.variant().store(), reported.variant().queueType(), reported.workers(), LocalDate.now());
 	}
 
 	private static double ms(WarrenRun.Result result, double percentile) {

@@ -95,6 +95,60 @@ final class LoadGenerator implements AutoCloseable {
 		return List.copyOf(accepted);
 	}
 
+	/**
+	 * Batches of {@code batchSize} tasks through {@code POST /api/v1/tasks/batch}, as
+	 * fast as {@code concurrency} requests in flight allow, for {@code seconds}.
+	 */
+	List<Submitted> batches(int seconds, int concurrency, int batchSize) throws InterruptedException {
+		Queue<Submitted> accepted = new ConcurrentLinkedQueue<>();
+		Semaphore inFlight = new Semaphore(concurrency);
+		URI batch = URI.create(this.tasks + "/batch");
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+		int n = 0;
+		while (System.nanoTime() < deadline) {
+			inFlight.acquire();
+			StringBuilder body = new StringBuilder(batchSize * 48).append("{\"tasks\":[");
+			for (int i = 0; i < batchSize; i++) {
+				body.append((i > 0) ? "," : "")
+					.append("{\"type\":\"echo\",\"payload\":{\"n\":")
+					.append(n++)
+					.append("}}");
+			}
+			Instant now = Instant.now();
+			HttpRequest request = HttpRequest.newBuilder(batch)
+				.header("Content-Type", "application/json")
+				.timeout(Duration.ofSeconds(60))
+				.POST(HttpRequest.BodyPublishers.ofString(body.append("]}").toString()))
+				.build();
+			this.http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, ex) -> {
+				if (ex == null && response.statusCode() == 202) {
+					String text = response.body();
+					int at = text.indexOf('[') + 1;
+					while (at > 0 && at < text.length() && text.charAt(at) == '"') {
+						int end = text.indexOf('"', at + 1);
+						accepted.add(new Submitted(text.substring(at + 1, end), now));
+						at = end + 2;
+					}
+				}
+				else {
+					this.failures.addAndGet(batchSize);
+					String reason = (ex != null) ? ex.getClass().getSimpleName() + ": " + ex.getMessage()
+							: "HTTP " + response.statusCode() + " (batch)";
+					this.reasons.merge(reason, batchSize, Integer::sum);
+					if (ex == null && response.statusCode() == 503) {
+						// the master asks to come back later: a client that retried at
+						// once
+						// would only measure how fast it can be refused
+						LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+					}
+				}
+				inFlight.release();
+			});
+		}
+		inFlight.acquire(concurrency);
+		return List.copyOf(accepted);
+	}
+
 	private java.util.concurrent.CompletableFuture<HttpResponse<String>> send(int n, Instant intended,
 			Queue<Submitted> accepted) {
 		HttpRequest request = HttpRequest.newBuilder(this.tasks)

@@ -41,8 +41,46 @@ final class WarrenRun {
 	/** What one variant measured. */
 	record Result(Options.Variant variant, int workers, int fullTasks, double tasksPerSecond, Histogram latencyMicros,
 			int rateTasks, int lost, int duplicates, int republished, int failedSubmissions,
-			Map<String, Integer> failureReasons, Map<String, Double> cpuMicrosPerTask, List<String> profile) {
+			Map<String, Integer> failureReasons, Map<String, Double> cpuMicrosPerTask, List<String> profile,
+			int batchTasks, double batchTasksPerSecond) {
 	}
+
+	/**
+	 * What the store says of one phase's tasks: how many are missing or not
+	 * {@code SUCCEEDED}, their duplicate executions, and when the last was recorded.
+	 */
+	private record Phase(int lost, int duplicates, Instant lastRecorded) {
+
+		/**
+		 * Checks each task against its record; records each task's latency from when it
+		 * was due into {@code latency}, if given.
+		 */
+		static Phase check(List<LoadGenerator.Submitted> tasks, Map<String, JsonNode> records, Instant since,
+				Histogram latency) {
+			int lost = 0;
+			int duplicates = 0;
+			Instant last = since;
+			for (LoadGenerator.Submitted task : tasks) {
+				JsonNode record = records.get(task.id());
+				if (record == null || !"SUCCEEDED".equals(record.get("status").asString())) {
+					lost++;
+					continue;
+				}
+				duplicates += record.get("duplicates").asInt();
+				Instant recorded = Instant.parse(record.get("updatedAt").asString());
+				last = recorded.isAfter(last) ? recorded : last;
+				if (latency != null) {
+					long micros = Duration.between(task.intended(), recorded).toNanos() / 1000;
+					latency.recordValue(Math.max(0, Math.min(micros, latency.getHighestTrackableValue())));
+				}
+			}
+			return new Phase(lost, duplicates, last);
+		}
+
+	}
+
+	/** Tasks per batch request in the batch phase. */
+	static final int BATCH_SIZE = 100;
 
 	private final Options options;
 
@@ -97,34 +135,25 @@ final class WarrenRun {
 			List<LoadGenerator.Submitted> paced = load.fixedRate(this.options.rate(), this.options.rateSeconds());
 			awaitRecorded(load, Duration.ofMinutes(5));
 
+			log("batches of " + BATCH_SIZE + " for " + this.options.fullSeconds() + " s, "
+					+ Math.max(1, this.options.concurrency() / 8) + " requests in flight");
+			Instant firstBatch = Instant.now();
+			List<LoadGenerator.Submitted> batched = load.batches(this.options.fullSeconds(),
+					Math.max(1, this.options.concurrency() / 8), BATCH_SIZE);
+			awaitRecorded(load, Duration.ofMinutes(5));
+
 			int republished = (int) meter("warren_relay_republished_total");
 			log("checking every task in the store");
 			Map<String, JsonNode> records = allTasks();
-			Instant lastRecorded = firstSubmit;
-			int lost = 0;
-			int duplicates = 0;
-			for (LoadGenerator.Submitted task : full) {
-				JsonNode record = records.get(task.id());
-				if (record == null || !"SUCCEEDED".equals(record.get("status").asString())) {
-					lost++;
-					continue;
-				}
-				duplicates += record.get("duplicates").asInt();
-				Instant recorded = Instant.parse(record.get("updatedAt").asString());
-				lastRecorded = recorded.isAfter(lastRecorded) ? recorded : lastRecorded;
-			}
+			Phase fullPhase = Phase.check(full, records, firstSubmit, null);
 			Histogram latency = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
-			for (LoadGenerator.Submitted task : paced) {
-				JsonNode record = records.get(task.id());
-				if (record == null || !"SUCCEEDED".equals(record.get("status").asString())) {
-					lost++;
-					continue;
-				}
-				duplicates += record.get("duplicates").asInt();
-				long micros = Duration.between(task.intended(), Instant.parse(record.get("updatedAt").asString()))
-					.toNanos() / 1000;
-				latency.recordValue(Math.max(0, Math.min(micros, latency.getHighestTrackableValue())));
-			}
+			Phase pacedPhase = Phase.check(paced, records, firstSubmit, latency);
+			Phase batchPhase = Phase.check(batched, records, firstBatch, null);
+			int lost = fullPhase.lost() + pacedPhase.lost() + batchPhase.lost();
+			int duplicates = fullPhase.duplicates() + pacedPhase.duplicates() + batchPhase.duplicates();
+			Instant lastRecorded = fullPhase.lastRecorded();
+			Instant lastBatchRecorded = batchPhase.lastRecorded();
+			double batchSeconds = Duration.between(firstBatch, lastBatchRecorded).toNanos() / 1e9;
 			double seconds = Duration.between(firstSubmit, lastRecorded).toNanos() / 1e9;
 			Map<String, Double> cpuPerTask = new LinkedHashMap<>();
 			cpuAfter.forEach((name, after) -> {
@@ -135,7 +164,7 @@ final class WarrenRun {
 			});
 			return new Result(this.variant, this.options.workers(), full.size(), full.size() / seconds, latency,
 					paced.size(), lost, duplicates, republished, load.failures(), load.failureReasons(), cpuPerTask,
-					profile);
+					profile, batched.size(), batched.isEmpty() ? 0 : batched.size() / batchSeconds);
 		}
 	}
 
