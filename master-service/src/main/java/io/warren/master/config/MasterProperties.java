@@ -60,14 +60,23 @@ public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, Set<St
 
 	/**
 	 * @param queueCapacity submissions that may wait to be stored; beyond it a submission
-	 * gets 503 at once
+	 * gets 503 at once (keep it below the web server's threads, 200 by default, so that
+	 * reads and health checks always find a thread)
 	 * @param maxBatch the most tasks stored in one transaction
 	 * @param writers threads that store waiting submissions
 	 * @param maxPublishBacklog tasks stored but not yet handed to the broker beyond which
 	 * submissions get 503 instead of being accepted
 	 */
-	public record Submit(@DefaultValue("10000") int queueCapacity, @DefaultValue("1000") int maxBatch,
+	public record Submit(@DefaultValue("150") int queueCapacity, @DefaultValue("1000") int maxBatch,
 			@DefaultValue("2") int writers, @DefaultValue("5000") int maxPublishBacklog) {
+
+		public Submit {
+			if (queueCapacity < 1 || maxBatch < 1 || writers < 1) {
+				throw new IllegalArgumentException(
+						"warren.master.submit.queue-capacity, max-batch and writers must be 1 or more");
+			}
+		}
+
 	}
 
 	/**

@@ -6,6 +6,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import io.warren.master.task.Task;
+import io.warren.master.task.TaskAttempt;
 import io.warren.master.task.TaskTransitions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,10 +30,13 @@ class ConfirmRecorder implements SmartLifecycle {
 
 	private final TaskTransitions transitions;
 
+	private final InFlight inFlight;
+
 	private volatile Thread worker;
 
-	ConfirmRecorder(TaskTransitions transitions) {
+	ConfirmRecorder(TaskTransitions transitions, InFlight inFlight) {
 		this.transitions = transitions;
+		this.inFlight = inFlight;
 	}
 
 	/** The broker confirmed this task's message (the task as it was published). */
@@ -63,6 +67,8 @@ class ConfirmRecorder implements SmartLifecycle {
 						ex.getMessage());
 			}
 			finally {
+				// recorded, or left to the relay: no longer in flight here
+				batch.forEach((task) -> this.inFlight.remove(new TaskAttempt(task.id(), task.attempt())));
 				batch.clear();
 			}
 		}

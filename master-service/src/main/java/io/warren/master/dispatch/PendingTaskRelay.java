@@ -80,7 +80,7 @@ class PendingTaskRelay implements SmartLifecycle {
 		int skippedNextTime = this.mismatches.report(claim.mismatched());
 		List<Task> claimed = claim.claimed();
 		for (Task task : claimed) {
-			if (this.publisher.isInFlight(task.id())) {
+			if (this.publisher.isInFlight(task)) {
 				// its first publish is still under way here: a second one would run it
 				// twice
 				log.debug("task {} still PENDING but its publish is in flight; left to it", task.id());

@@ -3,10 +3,7 @@ package io.warren.master.dispatch;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.warren.master.config.MasterProperties;
 import io.warren.master.task.Task;
+import io.warren.master.task.TaskAttempt;
 import io.warren.master.task.TaskDispatcher;
 import io.warren.master.task.TaskStatus;
 import io.warren.master.task.TaskStore;
@@ -64,17 +62,15 @@ public class TaskPublisher implements SmartLifecycle, TaskDispatcher {
 
 	private final PublishOutage outage;
 
-	/**
-	 * Tasks this master is publishing: from the hand-over until the confirm or failure.
-	 */
-	private final Set<UUID> inFlight = ConcurrentHashMap.newKeySet();
+	private final InFlight inFlight;
 
 	private final int maxBacklog;
 
 	private volatile boolean running;
 
 	TaskPublisher(RabbitTemplate template, TaskQueues queues, Topology topology, WireFormat wire,
-			ConfirmRecorder confirms, MeterRegistry meters, Clock clock, MasterProperties properties) {
+			ConfirmRecorder confirms, MeterRegistry meters, Clock clock, MasterProperties properties,
+			InFlight inFlight) {
 		this.template = template;
 		this.queues = queues;
 		this.topology = topology;
@@ -85,6 +81,7 @@ public class TaskPublisher implements SmartLifecycle, TaskDispatcher {
 		this.confirmTimeout = properties.relay().confirmTimeout();
 		this.outage = new PublishOutage(clock);
 		this.maxBacklog = properties.submit().maxPublishBacklog();
+		this.inFlight = inFlight;
 		// Bounded: when the broker is slow, the overflow stays PENDING and the relay
 		// takes it.
 		this.dispatch = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(10_000),
@@ -101,20 +98,20 @@ public class TaskPublisher implements SmartLifecycle, TaskDispatcher {
 		if (!this.running) {
 			return;
 		}
-		this.inFlight.add(task.id());
+		this.inFlight.add(attemptOf(task));
 		try {
 			this.dispatch.execute(() -> {
 				if (leftToRelay(task, this.clock.instant())) {
 					log.debug("task {} waited too long to be published; the relay will publish it", task.id());
 					this.meters.counter("warren.publish.left-to-relay").increment();
-					this.inFlight.remove(task.id());
+					this.inFlight.remove(attemptOf(task));
 					return;
 				}
 				publish(task);
 			});
 		}
 		catch (RejectedExecutionException ex) {
-			this.inFlight.remove(task.id());
+			this.inFlight.remove(attemptOf(task));
 			log.debug("task {} left to the relay: publish backlog full", task.id());
 		}
 	}
@@ -133,8 +130,12 @@ public class TaskPublisher implements SmartLifecycle, TaskDispatcher {
 	 * failed): the relay leaves such a task alone, so a slow first publish is not
 	 * doubled.
 	 */
-	boolean isInFlight(UUID taskId) {
-		return this.inFlight.contains(taskId);
+	boolean isInFlight(Task task) {
+		return this.inFlight.contains(attemptOf(task));
+	}
+
+	private static TaskAttempt attemptOf(Task task) {
+		return new TaskAttempt(task.id(), task.attempt());
 	}
 
 	/**
@@ -159,7 +160,7 @@ public class TaskPublisher implements SmartLifecycle, TaskDispatcher {
 			return false;
 		}
 		this.outstanding.incrementAndGet();
-		this.inFlight.add(task.id());
+		this.inFlight.add(attemptOf(task));
 		try {
 			this.queues.ensureDeclared(task.type());
 			Message message = this.wire.taskMessage(task.id(), task.type(), task.attempt(), task.priority(),
@@ -168,12 +169,13 @@ public class TaskPublisher implements SmartLifecycle, TaskDispatcher {
 			this.template.send(this.topology.tasksExchange(), task.type(), message, correlation);
 			correlation.getFuture().whenComplete((confirm, ex) -> {
 				this.outstanding.decrementAndGet();
-				this.inFlight.remove(task.id());
 				if (ex == null && confirm.ack() && correlation.getReturned() == null) {
 					this.outage.succeeded();
+					// still in flight until the recorder has written QUEUED
 					this.confirms.confirmed(task);
 				}
 				else {
+					this.inFlight.remove(attemptOf(task));
 					unconfirmed(task, correlation, (ex != null) ? ex.getMessage() : confirm.reason());
 				}
 			});
@@ -181,14 +183,14 @@ public class TaskPublisher implements SmartLifecycle, TaskDispatcher {
 		}
 		catch (AmqpException ex) {
 			this.outstanding.decrementAndGet();
-			this.inFlight.remove(task.id());
+			this.inFlight.remove(attemptOf(task));
 			this.outage.failed(task.id(), ex.getMessage());
 			this.meters.counter("warren.publish.failures", "reason", "send").increment();
 			return false;
 		}
 		catch (RuntimeException ex) {
 			this.outstanding.decrementAndGet();
-			this.inFlight.remove(task.id());
+			this.inFlight.remove(attemptOf(task));
 			throw ex;
 		}
 	}

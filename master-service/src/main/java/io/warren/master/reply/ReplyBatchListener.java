@@ -6,6 +6,7 @@ import java.util.List;
 
 import com.rabbitmq.client.Channel;
 import io.warren.master.task.Applied;
+import io.warren.master.task.StoreFailures;
 import io.warren.master.task.TaskTransitions;
 import io.warren.protocol.MalformedMessageException;
 import io.warren.protocol.Reply;
@@ -20,7 +21,8 @@ import org.springframework.stereotype.Component;
 /**
  * Consumes the replies queue in batches: every reply of a batch is applied in one
  * transaction, and the whole batch is acked with one multiple ack once that transaction
- * has committed and what could not be applied (malformed, unknown task) is parked. A
+ * has committed and what could not be applied (malformed, unknown task) is parked (a
+ * reply that could not be parked is handed back alone, the rest acked one by one). A
  * transient failure (the store is down) hands the whole batch back to the broker after a
  * growing pause; a reply the store refuses for good (a value it cannot hold) is found by
  * applying the batch one reply at a time, and parked alone while the others commit.
@@ -52,9 +54,23 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 		}
 		long lastTag = messages.get(messages.size() - 1).getMessageProperties().getDeliveryTag();
 		try {
-			settle(messages);
-			channel.basicAck(lastTag, true);
-			this.failures.succeeded();
+			List<Message> unparked = settle(messages);
+			if (unparked.isEmpty()) {
+				channel.basicAck(lastTag, true);
+				this.failures.succeeded();
+				return;
+			}
+			// committed, but some could not be parked: only those go back to the broker
+			this.failures.failed();
+			for (Message message : messages) {
+				long tag = message.getMessageProperties().getDeliveryTag();
+				if (unparked.contains(message)) {
+					channel.basicNack(tag, false, true);
+				}
+				else {
+					channel.basicAck(tag, false);
+				}
+			}
 		}
 		catch (RuntimeException ex) {
 			log.warn("{} replies not applied, handing them back to the broker: {}", messages.size(), ex.getMessage());
@@ -69,10 +85,10 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 	}
 
 	/**
-	 * Applies and parks; returns once every reply of the batch is either committed or
-	 * parked, throws if that could not be made so.
+	 * Applies and parks; returns the messages that could not be parked (everything else
+	 * of the batch is committed or parked), throws if the batch could not be applied.
 	 */
-	private void settle(List<Message> messages) {
+	private List<Message> settle(List<Message> messages) {
 		List<Reply> replies = new ArrayList<>(messages.size());
 		List<Message> decoded = new ArrayList<>(messages.size());
 		List<Parked> toPark = new ArrayList<>();
@@ -91,9 +107,18 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 				toPark.add(new Parked(decoded.get(i), "no task with id " + replies.get(i).taskId()));
 			}
 		}
+		List<Message> unparked = new ArrayList<>();
 		for (Parked parked : toPark) {
-			this.parking.park(parked.message(), parked.reason(), "replies");
+			try {
+				this.parking.park(parked.message(), parked.reason(), "replies");
+			}
+			catch (RuntimeException ex) {
+				log.warn("reply {} could not be parked, handing it back: {}",
+						parked.message().getMessageProperties().getMessageId(), ex.getMessage());
+				unparked.add(parked.message());
+			}
 		}
+		return unparked;
 	}
 
 	/**
@@ -109,7 +134,7 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 			return this.transitions.apply(replies);
 		}
 		catch (RuntimeException ex) {
-			if (TransientFailures.isTransient(ex)) {
+			if (StoreFailures.isTransient(ex)) {
 				throw ex;
 			}
 			log.warn("a batch of {} replies was refused by the store ({}); applying them one at a time", replies.size(),
@@ -121,7 +146,7 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 				applied.add(this.transitions.apply(List.of(replies.get(i))).get(0));
 			}
 			catch (RuntimeException ex) {
-				if (TransientFailures.isTransient(ex)) {
+				if (StoreFailures.isTransient(ex)) {
 					throw ex;
 				}
 				toPark.add(new Parked(messages.get(i), "refused by the task store: " + ex.getMessage()));

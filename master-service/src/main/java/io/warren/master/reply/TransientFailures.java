@@ -2,11 +2,7 @@ package io.warren.master.reply;
 
 import java.time.Duration;
 
-import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.dao.RecoverableDataAccessException;
-import org.springframework.dao.TransientDataAccessException;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.TransactionException;
 
 /**
  * Slows the reply consumers down while the database fails, so that a requeued reply is
@@ -20,15 +16,6 @@ class TransientFailures {
 	private static final Duration MOST = Duration.ofSeconds(5);
 
 	private volatile int consecutive;
-
-	/**
-	 * Whether a failure is the store being unreachable or busy, which passes, rather than
-	 * the store refusing what it was given, which would fail again.
-	 */
-	static boolean isTransient(Throwable ex) {
-		return ex instanceof TransientDataAccessException || ex instanceof RecoverableDataAccessException
-				|| ex instanceof DataAccessResourceFailureException || ex instanceof TransactionException;
-	}
 
 	void succeeded() {
 		this.consecutive = 0;

@@ -3,9 +3,11 @@ package io.warren.master.task;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 import io.warren.master.config.MasterProperties;
@@ -13,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.context.SmartLifecycle;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -20,12 +23,20 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Stores concurrent submissions together: requests put their tasks in a bounded queue and
  * wait; writer threads take whatever is waiting (no fill timer, so an idle master adds no
  * latency) and insert it in one transaction, one commit for many requests. Each request
- * is answered only after its own rows are committed. If a combined insert fails, each
- * submission is stored alone, so a row the store refuses fails only its own request. A
- * full queue refuses at once ({@link SubmissionsBusyException}, 503).
+ * is answered only after its own rows are committed. If a combined insert is refused,
+ * each submission is stored alone, so a row the store refuses fails only its own request;
+ * if the store is unreachable, the whole group fails at once. A full queue refuses at
+ * once ({@link SubmissionsBusyException}, 503): its capacity is kept below the web
+ * server's threads, so that waiting submissions never hold every thread.
  */
 @Component
 class GroupCommit implements SmartLifecycle {
+
+	/**
+	 * Stops after the web server (which stops at {@code DEFAULT_PHASE - 2048}, after its
+	 * requests) and before the publisher the submissions are handed to.
+	 */
+	static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 3000;
 
 	private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
 
@@ -52,23 +63,32 @@ class GroupCommit implements SmartLifecycle {
 	}
 
 	/**
-	 * Stores the tasks, all or none, in a transaction shared with other submissions;
-	 * returns once they are committed, or throws what the store threw.
+	 * Stores the tasks, all or none, with the task types they are the first of, in a
+	 * transaction shared with other submissions; returns once they are committed, or
+	 * throws what the store threw.
 	 */
-	void store(List<Task> tasks, Instant publishAfter) {
-		Submission submission = new Submission(tasks, publishAfter, new CompletableFuture<>());
+	void store(List<Task> tasks, Set<String> newTypes, Instant publishAfter) {
+		Submission submission = new Submission(tasks, newTypes, publishAfter, new CompletableFuture<>());
 		if (!this.running || !this.waiting.offer(submission)) {
-			throw new SubmissionsBusyException("too many submissions are waiting to be stored; retry shortly");
+			throw busy();
+		}
+		if (!this.running && this.waiting.remove(submission)) {
+			// stopped between the check and the offer: no writer will take it
+			throw busy();
 		}
 		try {
 			submission.stored().join();
 		}
-		catch (java.util.concurrent.CompletionException ex) {
+		catch (CompletionException ex) {
 			if (ex.getCause() instanceof RuntimeException cause) {
 				throw cause;
 			}
 			throw ex;
 		}
+	}
+
+	private static SubmissionsBusyException busy() {
+		return new SubmissionsBusyException("too many submissions are waiting to be stored; retry shortly");
 	}
 
 	private void write() {
@@ -80,6 +100,7 @@ class GroupCommit implements SmartLifecycle {
 					continue;
 				}
 				batch.add(first);
+				// about max-batch tasks: the submission that crosses it still goes in
 				int tasks = first.tasks().size();
 				Submission next;
 				while (tasks < this.maxTasks && (next = this.waiting.poll()) != null) {
@@ -104,25 +125,33 @@ class GroupCommit implements SmartLifecycle {
 			batch.forEach((submission) -> submission.stored().complete(null));
 		}
 		catch (RuntimeException ex) {
-			if (batch.size() == 1) {
-				batch.get(0).stored().completeExceptionally(ex);
+			if (batch.size() == 1 || StoreFailures.isTransient(ex)) {
+				batch.forEach((submission) -> submission.stored().completeExceptionally(ex));
 				return;
 			}
-			log.debug("a group of {} submissions failed to commit, storing each alone: {}", batch.size(),
-					ex.getMessage());
+			log.debug("a group of {} submissions was refused, storing each alone: {}", batch.size(), ex.getMessage());
 			for (Submission submission : batch) {
-				try {
-					this.transactions.executeWithoutResult((status) -> insert(submission));
-					submission.stored().complete(null);
-				}
-				catch (RuntimeException alone) {
-					submission.stored().completeExceptionally(alone);
-				}
+				storeAlone(submission);
 			}
 		}
 	}
 
+	private void storeAlone(Submission submission) {
+		try {
+			this.transactions.executeWithoutResult((status) -> insert(submission));
+			submission.stored().complete(null);
+		}
+		catch (DuplicateKeyException ex) {
+			// the refused group did commit after all (its outcome was unknown): stored
+			submission.stored().complete(null);
+		}
+		catch (RuntimeException ex) {
+			submission.stored().completeExceptionally(ex);
+		}
+	}
+
 	private void insert(Submission submission) {
+		submission.newTypes().forEach(this.store::registerType);
 		this.store.insertAll(submission.tasks(), submission.publishAfter());
 	}
 
@@ -157,7 +186,13 @@ class GroupCommit implements SmartLifecycle {
 		return this.running;
 	}
 
-	private record Submission(List<Task> tasks, Instant publishAfter, CompletableFuture<Void> stored) {
+	@Override
+	public int getPhase() {
+		return PHASE;
+	}
+
+	private record Submission(List<Task> tasks, Set<String> newTypes, Instant publishAfter,
+			CompletableFuture<Void> stored) {
 	}
 
 }

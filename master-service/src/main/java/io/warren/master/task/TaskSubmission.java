@@ -6,6 +6,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.warren.master.config.MasterProperties;
 import io.warren.protocol.WireFormat;
@@ -89,10 +90,13 @@ public class TaskSubmission {
 			}
 			tasks.add(validated(request, prefix, now));
 		}
+		// the new types of the whole submission against the cap; registered with its rows
+		Set<String> newTypes = this.policy.checkAll(tasks.stream().map(Task::type).toList());
 		if (this.dispatcher.isBehind()) {
 			throw new SubmissionsBusyException("publishing to the broker is behind; retry shortly");
 		}
-		this.commits.store(tasks, now.plus(this.properties.relay().confirmTimeout()));
+		this.commits.store(tasks, newTypes, now.plus(this.properties.relay().confirmTimeout()));
+		this.policy.remember(newTypes);
 		List<TaskChange> changes = new ArrayList<>(tasks.size());
 		for (Task task : tasks) {
 			log.debug("task {} of type {} stored PENDING", task.id(), task.type());
@@ -115,7 +119,7 @@ public class TaskSubmission {
 			throw new InvalidTaskException(prefix + "priority", "must be between 0 and 9");
 		}
 		try {
-			this.policy.check(request.type());
+			this.policy.checkAll(List.of(request.type()));
 		}
 		catch (InvalidTaskException ex) {
 			throw new InvalidTaskException(prefix + ex.field(), ex.getMessage().substring(ex.field().length() + 1));

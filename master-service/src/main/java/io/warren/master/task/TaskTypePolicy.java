@@ -1,5 +1,6 @@
 package io.warren.master.task;
 
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -34,23 +35,39 @@ public class TaskTypePolicy {
 	 * {@code type} may be submitted.
 	 */
 	public void check(String type) {
-		if (!TaskTypes.isValid(type)) {
-			throw new InvalidTaskException("type", "must match " + TaskTypes.NAME.pattern());
-		}
-		if (!this.allowed.isEmpty() && !this.allowed.contains(type)) {
-			throw new TaskTypeRefusedException("task type '" + type + "' is not in warren.master.allowed-types");
-		}
-		Set<String> types = knownTypes();
-		if (!types.contains(type)) {
-			synchronized (this) {
-				if (types.size() >= this.maxTypes) {
-					throw new TaskTypeRefusedException("the master already has " + types.size()
-							+ " task types, the most warren.master.max-task-types allows");
-				}
-				this.store.registerType(type);
-				types.add(type);
+		checkAll(List.of(type));
+	}
+
+	/**
+	 * Checks the types of one submission together; returns those not submitted before,
+	 * which the submission registers in its own transaction (see {@link #remember}).
+	 * Throws {@link InvalidTaskException} (field {@code type}) or
+	 * {@link TaskTypeRefusedException} unless all may be submitted.
+	 */
+	Set<String> checkAll(List<String> types) {
+		Set<String> known = knownTypes();
+		Set<String> fresh = new java.util.LinkedHashSet<>();
+		for (String type : types) {
+			if (!TaskTypes.isValid(type)) {
+				throw new InvalidTaskException("type", "must match " + TaskTypes.NAME.pattern());
+			}
+			if (!this.allowed.isEmpty() && !this.allowed.contains(type)) {
+				throw new TaskTypeRefusedException("task type '" + type + "' is not in warren.master.allowed-types");
+			}
+			if (!known.contains(type)) {
+				fresh.add(type);
 			}
 		}
+		if (!fresh.isEmpty() && known.size() + fresh.size() > this.maxTypes) {
+			throw new TaskTypeRefusedException("the master already has " + known.size()
+					+ " task types, the most warren.master.max-task-types allows");
+		}
+		return fresh;
+	}
+
+	/** Types registered with a committed submission. */
+	void remember(Set<String> types) {
+		knownTypes().addAll(types);
 	}
 
 	private Set<String> knownTypes() {

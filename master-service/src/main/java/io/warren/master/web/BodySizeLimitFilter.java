@@ -47,7 +47,8 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
-		long limit = BATCH_PATH.equals(request.getRequestURI()) ? this.batchLimit : this.defaultLimit;
+		String path = request.getRequestURI().substring(request.getContextPath().length());
+		long limit = BATCH_PATH.equals(path) ? this.batchLimit : this.defaultLimit;
 		if (request.getContentLengthLong() > limit) {
 			response.setStatus(HttpStatus.CONTENT_TOO_LARGE.value());
 			response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);

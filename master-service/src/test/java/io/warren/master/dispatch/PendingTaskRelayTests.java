@@ -84,7 +84,7 @@ class PendingTaskRelayTests {
 		MasterProperties properties = MasterSettings.with("relay.batch-size=2");
 		TaskPublisher publisher = new TaskPublisher(this.template, mock(TaskQueues.class),
 				new Topology(TopologyProperties.withPrefix("")), new WireFormat("test"), mock(ConfirmRecorder.class),
-				this.meters, clock, properties);
+				this.meters, clock, properties, new InFlight());
 		this.relay = new PendingTaskRelay(this.store, publisher, this.transactions, new ThreadPoolTaskScheduler(),
 				clock, properties, this.meters, this.mismatches);
 	}

@@ -38,9 +38,11 @@ class TaskPublisherTests {
 
 	private final ConfirmRecorder confirms = mock(ConfirmRecorder.class);
 
+	private final InFlight inFlight = new InFlight();
+
 	private final TaskPublisher publisher = new TaskPublisher(this.template, mock(TaskQueues.class),
 			new Topology(TopologyProperties.withPrefix("")), new WireFormat("test"), this.confirms,
-			new SimpleMeterRegistry(), Clock.fixed(this.created, ZoneOffset.UTC), MasterSettings.with());
+			new SimpleMeterRegistry(), Clock.fixed(this.created, ZoneOffset.UTC), MasterSettings.with(), this.inFlight);
 
 	private final Task task = Task.submitted(UUID.randomUUID(), "echo", 0, "1", this.created);
 
@@ -52,6 +54,30 @@ class TaskPublisherTests {
 	@Test
 	void taskThatWaitedHalfTheConfirmTimeoutIsLeftToTheRelaySoItIsNotPublishedTwice() {
 		assertThat(this.publisher.leftToRelay(this.task, this.created.plusMillis(5_001))).isTrue();
+	}
+
+	@Test
+	void confirmedTaskStaysInFlightUntilTheRecorderHasWrittenIt() {
+		ArgumentCaptor<CorrelationData> correlation = ArgumentCaptor.forClass(CorrelationData.class);
+		this.publisher.publish(this.task);
+		verify(this.template).send(anyString(), anyString(), any(Message.class), correlation.capture());
+
+		correlation.getValue().getFuture().complete(new CorrelationData.Confirm(true, null));
+
+		// the recorder (mocked here) removes it once QUEUED is committed
+		assertThat(this.publisher.isInFlight(this.task)).isTrue();
+		verify(this.confirms).confirmed(this.task);
+	}
+
+	@Test
+	void nackedTaskIsNoLongerInFlightSoTheRelayMayPublishItAgain() {
+		ArgumentCaptor<CorrelationData> correlation = ArgumentCaptor.forClass(CorrelationData.class);
+		this.publisher.publish(this.task);
+		verify(this.template).send(anyString(), anyString(), any(Message.class), correlation.capture());
+
+		correlation.getValue().getFuture().complete(new CorrelationData.Confirm(false, "nacked"));
+
+		assertThat(this.publisher.isInFlight(this.task)).isFalse();
 	}
 
 	@Test

@@ -395,6 +395,10 @@ abstract class MasterIntegrationTests {
 		WarrenApi.Answer overLimit = this.api.post("/api/v1/tasks/batch", batchOf(type, 1001));
 		assertThat(overLimit.status()).isEqualTo(400);
 		assertThat(overLimit.body().get("detail").asString()).contains("at most 1000");
+		// a refused batch registers none of its types: no gauge ever appears for this one
+		await().during(java.time.Duration.ofSeconds(1))
+			.atMost(java.time.Duration.ofSeconds(5))
+			.until(() -> this.meters.find("warren.tasks.by-status").tag("type", type).gauge() == null);
 	}
 
 	@Test

@@ -103,15 +103,17 @@ class ReplyBatchListenerTests {
 	}
 
 	@Test
-	void replyForAnUnknownTaskThatCouldNotBeParkedHandsTheBatchBack() throws Exception {
+	void replyThatCouldNotBeParkedIsHandedBackAloneAndTheRestAcked() throws Exception {
 		given(this.transitions.apply(any())).willReturn(List.of(Applied.APPLIED, Applied.UNKNOWN_TASK));
 		willThrow(new org.springframework.amqp.AmqpException("no confirm")).given(this.parking)
 			.park(any(), anyString(), anyString());
 
 		this.listener.onMessageBatch(List.of(result(12), result(13)), this.channel);
 
-		verify(this.channel).basicNack(13, true, true);
-		verify(this.channel, never()).basicAck(anyLong(), anyBoolean());
+		verify(this.channel).basicAck(12, false);
+		verify(this.channel).basicNack(13, false, true);
+		verify(this.channel, never()).basicAck(13, true);
+		verify(this.channel, never()).basicNack(anyLong(), eq(true), anyBoolean());
 	}
 
 	private Reply reply(Message message) {

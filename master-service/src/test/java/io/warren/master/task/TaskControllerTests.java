@@ -74,6 +74,19 @@ class TaskControllerTests {
 	}
 
 	@Test
+	void storeThatCannotOpenATransactionIsA503NotA500() throws Exception {
+		given(this.submission.submit(eq("echo"), any(), isNull()))
+			.willThrow(new org.springframework.transaction.CannotCreateTransactionException("connection refused"));
+
+		this.mvc
+			.perform(post("/api/v1/tasks").contentType(MediaType.APPLICATION_JSON)
+				.content("{\"type\":\"echo\",\"payload\":1}"))
+			.andExpect(status().isServiceUnavailable())
+			.andExpect(header().string("Retry-After", "5"))
+			.andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
+	}
+
+	@Test
 	void batchGets202WithTheIdsInOrder() throws Exception {
 		Task second = Task.submitted(UUID.fromString("01a1fde9-da0a-7353-b273-4ef08103cba6"), "echo", 0, "2",
 				Instant.parse("2026-11-21T10:00:00Z"));
