@@ -44,15 +44,13 @@ public final class WireFormat {
 
 	/** A persistent task message for one attempt. */
 	public Message taskMessage(TaskMessage task) {
-		MessageProperties properties = properties(task.id().toString(), task.type(), task.attempt());
-		properties.setPriority(task.priority());
-		return new Message(this.json.writeValueAsBytes(task), properties);
+		return taskMessage(task.id(), task.type(), task.attempt(), task.priority(),
+				this.json.writeValueAsString(task.payload()), task.createdAt());
 	}
 
 	/**
 	 * A persistent task message whose payload is already JSON text (as stored): written
-	 * into the body as it is, without parsing it again. Same body as
-	 * {@link #taskMessage(TaskMessage)} for the same values.
+	 * into the body as it is, without parsing it again.
 	 */
 	public Message taskMessage(UUID id, String type, int attempt, int priority, String payloadJson, Instant createdAt) {
 		ByteArrayOutputStream body = new ByteArrayOutputStream(96 + type.length() + payloadJson.length());

@@ -161,12 +161,14 @@ public class TaskPublisher implements SmartLifecycle, TaskDispatcher {
 		}
 		this.outstanding.incrementAndGet();
 		this.inFlight.add(attemptOf(task));
+		boolean handedOver = false;
 		try {
 			this.queues.ensureDeclared(task.type());
 			Message message = this.wire.taskMessage(task.id(), task.type(), task.attempt(), task.priority(),
 					task.payload(), task.createdAt());
 			CorrelationData correlation = new CorrelationData(task.id() + "/" + task.attempt());
 			this.template.send(this.topology.tasksExchange(), task.type(), message, correlation);
+			handedOver = true;
 			correlation.getFuture().whenComplete((confirm, ex) -> {
 				this.outstanding.decrementAndGet();
 				if (ex == null && confirm.ack() && correlation.getReturned() == null) {
@@ -182,16 +184,15 @@ public class TaskPublisher implements SmartLifecycle, TaskDispatcher {
 			return true;
 		}
 		catch (AmqpException ex) {
-			this.outstanding.decrementAndGet();
-			this.inFlight.remove(attemptOf(task));
 			this.outage.failed(task.id(), ex.getMessage());
 			this.meters.counter("warren.publish.failures", "reason", "send").increment();
 			return false;
 		}
-		catch (RuntimeException ex) {
-			this.outstanding.decrementAndGet();
-			this.inFlight.remove(attemptOf(task));
-			throw ex;
+		finally {
+			if (!handedOver) {
+				this.outstanding.decrementAndGet();
+				this.inFlight.remove(attemptOf(task));
+			}
 		}
 	}
 

@@ -1,6 +1,5 @@
 package io.warren.master.monitoring;
 
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,8 +23,6 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class TaskStatusGauges extends PeriodicRefresh {
-
-	private static final List<TaskStatus> ACTIVE = List.of(TaskStatus.PENDING, TaskStatus.QUEUED, TaskStatus.RUNNING);
 
 	private final TaskStore store;
 
@@ -56,7 +53,7 @@ class TaskStatusGauges extends PeriodicRefresh {
 		if (!this.registered.add(type)) {
 			return;
 		}
-		for (TaskStatus status : ACTIVE) {
+		for (TaskStatus status : TaskStatus.active()) {
 			Gauge.builder("warren.tasks.by-status", () -> count(type, status))
 				.description("Active tasks in the store, per type and status")
 				.tags("type", type, "status", status.name())

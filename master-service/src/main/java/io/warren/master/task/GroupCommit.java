@@ -119,20 +119,22 @@ class GroupCommit implements SmartLifecycle {
 		}
 	}
 
-	private void commit(List<Submission> batch) {
+	/**
+	 * Stores a group in one transaction; if the store is unreachable the whole group
+	 * fails at once, if it refused something each submission is stored alone.
+	 */
+	void commit(List<Submission> batch) {
 		try {
 			this.transactions.executeWithoutResult((status) -> batch.forEach(this::insert));
 			batch.forEach((submission) -> submission.stored().complete(null));
 		}
 		catch (RuntimeException ex) {
-			if (batch.size() == 1 || StoreFailures.isTransient(ex)) {
+			if (StoreFailures.isTransient(ex)) {
 				batch.forEach((submission) -> submission.stored().completeExceptionally(ex));
 				return;
 			}
 			log.debug("a group of {} submissions was refused, storing each alone: {}", batch.size(), ex.getMessage());
-			for (Submission submission : batch) {
-				storeAlone(submission);
-			}
+			batch.forEach(this::storeAlone);
 		}
 	}
 
@@ -142,12 +144,27 @@ class GroupCommit implements SmartLifecycle {
 			submission.stored().complete(null);
 		}
 		catch (DuplicateKeyException ex) {
-			// the refused group did commit after all (its outcome was unknown): stored
-			submission.stored().complete(null);
+			if (alreadyStored(submission)) {
+				// the refused group did commit after all (its outcome was unknown)
+				submission.stored().complete(null);
+			}
+			else {
+				submission.stored().completeExceptionally(ex);
+			}
 		}
 		catch (RuntimeException ex) {
 			submission.stored().completeExceptionally(ex);
 		}
+	}
+
+	/** Whether every task of the submission is in the store as submitted. */
+	private boolean alreadyStored(Submission submission) {
+		return submission.tasks()
+			.stream()
+			.allMatch((task) -> this.store.find(task.id())
+				.filter((stored) -> stored.type().equals(task.type()) && stored.payload().equals(task.payload())
+						&& stored.createdAt().equals(task.createdAt()))
+				.isPresent());
 	}
 
 	private void insert(Submission submission) {
@@ -191,8 +208,7 @@ class GroupCommit implements SmartLifecycle {
 		return PHASE;
 	}
 
-	private record Submission(List<Task> tasks, Set<String> newTypes, Instant publishAfter,
-			CompletableFuture<Void> stored) {
+	record Submission(List<Task> tasks, Set<String> newTypes, Instant publishAfter, CompletableFuture<Void> stored) {
 	}
 
 }

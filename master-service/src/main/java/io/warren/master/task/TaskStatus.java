@@ -1,5 +1,8 @@
 package io.warren.master.task;
 
+import java.util.Arrays;
+import java.util.List;
+
 /** Where a task stands. */
 public enum TaskStatus {
 
@@ -21,6 +24,11 @@ public enum TaskStatus {
 	/** Whether only an operator action can move a task out of this status. */
 	public boolean isTerminal() {
 		return this == SUCCEEDED || this == FAILED;
+	}
+
+	/** The statuses that are not terminal, in order. */
+	public static List<TaskStatus> active() {
+		return Arrays.stream(values()).filter((status) -> !status.isTerminal()).toList();
 	}
 
 }

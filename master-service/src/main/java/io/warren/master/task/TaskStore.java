@@ -19,7 +19,6 @@ import java.util.UUID;
 
 import io.warren.protocol.TaskError;
 
-import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -109,7 +108,7 @@ public class TaskStore {
 	/** The deliveries already recorded for these tasks, of any attempt. */
 	public Set<TaskDelivery> deliveriesOf(Collection<UUID> taskIds) {
 		Set<TaskDelivery> seen = new HashSet<>();
-		for (List<UUID> chunk : chunks(taskIds.stream().distinct().sorted().toList())) {
+		for (List<UUID> chunk : chunks(taskIds.stream().distinct().toList())) {
 			this.jdbc
 				.sql("SELECT task_id, attempt, delivery_id FROM task_deliveries WHERE task_id IN ("
 						+ placeholders(chunk.size()) + ")")
@@ -152,31 +151,30 @@ public class TaskStore {
 
 	/**
 	 * Moves each confirmed attempt to {@code QUEUED}, where the state machine allows it;
-	 * a confirm that arrives after a started notice or a result changes nothing. Returns,
-	 * in the order given, whether each row moved. One set of conditional updates, taken
-	 * in id order like every batch that locks rows (H2 waits out its lock timeout on a
-	 * deadlock instead of detecting it).
+	 * a confirm that arrives after a started notice or a result changes nothing. Returns
+	 * the attempts that moved. One set of conditional updates, taken in id order like
+	 * every batch that locks rows (H2 waits out its lock timeout on a deadlock instead of
+	 * detecting it).
 	 */
-	public boolean[] markConfirmed(List<TaskAttempt> confirmed, Instant now) {
+	public Set<TaskAttempt> markConfirmed(Collection<TaskAttempt> confirmed, Instant now) {
 		String sources = inList(TaskStateMachine.sourcesOf(TaskEvent.CONFIRMED));
 		TaskStatus target = TaskStateMachine.next(TaskStatus.PENDING, TaskEvent.CONFIRMED).orElseThrow();
-		Integer[] order = new Integer[confirmed.size()];
-		for (int i = 0; i < order.length; i++) {
-			order[i] = i;
-		}
-		java.util.Arrays.sort(order, Comparator.comparing((Integer i) -> confirmed.get(i).taskId(), ID_ORDER));
-		List<Object[]> rows = new ArrayList<>(confirmed.size());
-		for (int i : order) {
-			TaskAttempt attempt = confirmed.get(i);
+		List<TaskAttempt> sorted = confirmed.stream()
+			.sorted(Comparator.comparing(TaskAttempt::taskId, ID_ORDER))
+			.toList();
+		List<Object[]> rows = new ArrayList<>(sorted.size());
+		for (TaskAttempt attempt : sorted) {
 			rows.add(new Object[] { target.name(), utc(now), utc(now), attempt.taskId(), attempt.attempt() });
 		}
 		int[] counts = this.template.batchUpdate(
 				"UPDATE tasks SET status = ?, queued_at = ?, updated_at = ? WHERE id = ? AND attempt = ? AND status IN "
 						+ sources,
 				rows);
-		boolean[] moved = new boolean[confirmed.size()];
-		for (int k = 0; k < order.length; k++) {
-			moved[order[k]] = counts[k] == 1;
+		Set<TaskAttempt> moved = new HashSet<>();
+		for (int i = 0; i < sorted.size(); i++) {
+			if (counts[i] == 1) {
+				moved.add(sorted.get(i));
+			}
 		}
 		return moved;
 	}
@@ -276,18 +274,17 @@ public class TaskStore {
 		return this.jdbc.sql("SELECT type FROM task_types").query(String.class).list();
 	}
 
-	/** Records a task type as submitted; does nothing if it already is. */
+	/**
+	 * Records a task type as submitted; does nothing if it already is. Two masters
+	 * registering the same new type at the same moment: one gets a duplicate key (which
+	 * on PostgreSQL aborts its transaction, so it is not swallowed here), and its caller
+	 * stores again, finding the type there.
+	 */
 	public void registerType(String type) {
-		try {
-			this.jdbc
-				.sql("INSERT INTO task_types (type) SELECT ? WHERE NOT EXISTS "
-						+ "(SELECT 1 FROM task_types WHERE type = ?)")
-				.params(type, type)
-				.update();
-		}
-		catch (DuplicateKeyException ex) {
-			// another master registered it at the same moment
-		}
+		this.jdbc
+			.sql("INSERT INTO task_types (type) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM task_types WHERE type = ?)")
+			.params(type, type)
+			.update();
 	}
 
 	/**
@@ -299,8 +296,8 @@ public class TaskStore {
 	public Map<String, Map<TaskStatus, Long>> countActiveByTypeAndStatus() {
 		Map<String, Map<TaskStatus, Long>> counts = new HashMap<>();
 		this.jdbc
-			.sql("SELECT type, status, COUNT(*) AS n FROM tasks WHERE status IN ('PENDING', 'QUEUED', 'RUNNING') "
-					+ "GROUP BY type, status")
+			.sql("SELECT type, status, COUNT(*) AS n FROM tasks WHERE status IN " + inList(TaskStatus.active())
+					+ " GROUP BY type, status")
 			.query((rs) -> {
 				counts.computeIfAbsent(rs.getString("type"), (type) -> new EnumMap<>(TaskStatus.class))
 					.put(TaskStatus.valueOf(rs.getString("status")), rs.getLong("n"));

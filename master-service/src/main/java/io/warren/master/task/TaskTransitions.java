@@ -76,14 +76,11 @@ public class TaskTransitions {
 	@Transactional
 	public void confirmed(List<Task> published) {
 		Instant now = this.clock.instant();
-		List<TaskAttempt> attempts = published.stream()
-			.map((task) -> new TaskAttempt(task.id(), task.attempt()))
-			.toList();
-		boolean[] moved = this.store.markConfirmed(attempts, now);
+		Set<TaskAttempt> moved = this.store
+			.markConfirmed(published.stream().map((task) -> new TaskAttempt(task.id(), task.attempt())).toList(), now);
 		List<TaskChange> changes = new ArrayList<>();
-		for (int i = 0; i < moved.length; i++) {
-			if (moved[i]) {
-				Task task = published.get(i);
+		for (Task task : published) {
+			if (moved.contains(new TaskAttempt(task.id(), task.attempt()))) {
 				changes.add(new TaskChange(task.id(), task.type(), TaskStatus.PENDING, TaskStatus.QUEUED,
 						task.createdAt(), null, now, false));
 			}

@@ -31,14 +31,6 @@ public class TaskTypePolicy {
 	}
 
 	/**
-	 * Throws {@link InvalidTaskException} or {@link TaskTypeRefusedException} unless
-	 * {@code type} may be submitted.
-	 */
-	public void check(String type) {
-		checkAll(List.of(type));
-	}
-
-	/**
 	 * Checks the types of one submission together; returns those not submitted before,
 	 * which the submission registers in its own transaction (see {@link #remember}).
 	 * Throws {@link InvalidTaskException} (field {@code type}) or

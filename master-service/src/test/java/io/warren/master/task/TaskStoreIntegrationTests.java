@@ -281,6 +281,47 @@ class TaskStoreIntegrationTests {
 		}
 
 		@Test
+		void groupThatTheStoreRefusesIsStoredSubmissionBySubmissionAndOnlyTheRefusedOneFails() {
+			GroupCommit commits = new GroupCommit(this.store, this.transactions,
+					io.warren.master.config.MasterSettings.with());
+			Task fine = Task.submitted(this.ids.next(), "store-test", 0, "1", this.now);
+			// a type longer than its column: refused by both stores
+			Task refused = Task.submitted(this.ids.next(), "t".repeat(65), 0, "2", this.now);
+			GroupCommit.Submission one = submission(fine);
+			GroupCommit.Submission two = submission(refused);
+
+			commits.commit(List.of(one, two));
+
+			assertThat(one.stored()).isCompleted();
+			assertThat(two.stored()).isCompletedExceptionally();
+			assertThat(this.store.find(fine.id())).isPresent();
+			assertThat(this.store.find(refused.id())).isEmpty();
+		}
+
+		@Test
+		void submissionFoundStoredAsSubmittedAfterAnUnknownOutcomeCountsAsStoredAndAnotherRowDoesNot() {
+			GroupCommit commits = new GroupCommit(this.store, this.transactions,
+					io.warren.master.config.MasterSettings.with());
+			Task landed = Task.submitted(this.ids.next(), "store-test", 0, "1", this.now);
+			Task clash = Task.submitted(this.ids.next(), "store-test", 0, "2", this.now);
+			// as if an earlier commit of the group had landed although it reported a
+			// failure
+			this.store.insertAll(List.of(landed, Task.submitted(clash.id(), "store-test", 0, "other", this.now)),
+					this.now);
+			GroupCommit.Submission again = submission(landed);
+			GroupCommit.Submission other = submission(clash);
+
+			commits.commit(List.of(again, other));
+
+			assertThat(again.stored()).as("the same task, already stored").isCompleted();
+			assertThat(other.stored()).as("another row with the same id").isCompletedExceptionally();
+		}
+
+		private GroupCommit.Submission submission(Task task) {
+			return new GroupCommit.Submission(List.of(task), Set.of(), this.now, new CompletableFuture<>());
+		}
+
+		@Test
 		void confirmMovesOnlyPendingTasksOfThatAttempt() {
 			UUID pendingId = insertOverdue(1).get(0);
 			UUID runningId = insertOverdue(1).get(0);
@@ -289,11 +330,10 @@ class TaskStoreIntegrationTests {
 				this.store.updateAll(List.of(running.started(TaskStatus.RUNNING, "w", this.now)), this.now);
 			});
 
-			boolean[] moved = this.store
+			Set<TaskAttempt> moved = this.store
 				.markConfirmed(List.of(new TaskAttempt(runningId, 1), new TaskAttempt(pendingId, 1)), this.now);
-			assertThat(moved).containsExactly(false, true);
-			assertThat(this.store.markConfirmed(List.of(new TaskAttempt(pendingId, 2)), this.now))
-				.containsExactly(false);
+			assertThat(moved).containsExactly(new TaskAttempt(pendingId, 1));
+			assertThat(this.store.markConfirmed(List.of(new TaskAttempt(pendingId, 2)), this.now)).isEmpty();
 
 			assertThat(this.store.find(pendingId).orElseThrow().status()).isEqualTo(TaskStatus.QUEUED);
 			assertThat(this.store.find(runningId).orElseThrow().status()).isEqualTo(TaskStatus.RUNNING);

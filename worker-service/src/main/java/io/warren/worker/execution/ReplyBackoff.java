@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -39,7 +40,7 @@ public class ReplyBackoff implements HealthIndicator {
 
 	private volatile String lastFailure;
 
-	private volatile int failuresSince;
+	private final AtomicInteger failuresSince = new AtomicInteger();
 
 	public ReplyBackoff(Duration initial, Duration max, Clock clock) {
 		this.initial = initial;
@@ -53,7 +54,7 @@ public class ReplyBackoff implements HealthIndicator {
 	void succeeded() {
 		if (this.failingSince != null) {
 			this.failingSince = null;
-			this.failuresSince = 0;
+			this.failuresSince.set(0);
 		}
 		if (!this.runs.isEmpty()) {
 			this.runs.remove(Thread.currentThread());
@@ -70,7 +71,7 @@ public class ReplyBackoff implements HealthIndicator {
 		if (this.failingSince == null) {
 			this.failingSince = now;
 		}
-		this.failuresSince++;
+		this.failuresSince.incrementAndGet();
 		Run run = this.runs.compute(Thread.currentThread(),
 				(thread, previous) -> (previous == null || previous.last().plus(this.max).isBefore(now))
 						? new Run(1, now) : new Run(previous.failures() + 1, now));
@@ -103,7 +104,7 @@ public class ReplyBackoff implements HealthIndicator {
 			return Health.up().build();
 		}
 		return Health.down()
-			.withDetail("failures", this.failuresSince)
+			.withDetail("failures", this.failuresSince.get())
 			.withDetail("since", since.toString())
 			.withDetail("lastFailure", String.valueOf(this.lastFailure))
 			.build();
