@@ -1,10 +1,13 @@
 package io.warren.worker;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import io.warren.protocol.Outcome;
@@ -152,6 +155,31 @@ class WorkerIntegrationTests {
 				new RabbitAdmin(this.broker).getQueueInfo(this.topology.taskQueue("image.resize")).getConsumerCount())
 			.isEqualTo(3);
 		assertThat(this.replyHealth.health().getStatus()).isEqualTo(Status.UP);
+	}
+
+	@Test
+	void tasksBeyondWhatItsConsumersMayHoldUnackedAllRunSoEachIsAckedOnceItsResultIsConfirmed() {
+		// echo: 4 consumers (the default concurrency) on a quorum queue, each holding at
+		// most 2 unacked deliveries: a task whose ack never came would stall its consumer
+		Set<UUID> ids = new HashSet<>();
+		for (int i = 0; i < 60; i++) {
+			UUID id = UUID.randomUUID();
+			ids.add(id);
+			publish(new TaskMessage(id, "echo", 1, 0, this.wire.json().readTree(String.valueOf(i)), Instant.now()));
+		}
+
+		Set<UUID> finished = new HashSet<>();
+		await().atMost(Duration.ofMinutes(1)).until(() -> {
+			Message message = this.master.receive(this.topology.replyQueue(), 1000);
+			if (message != null && this.wire.readReply(message) instanceof TaskResult result
+					&& ids.contains(result.taskId())) {
+				assertThat(result.outcome()).isEqualTo(Outcome.SUCCEEDED);
+				finished.add(result.taskId());
+			}
+			return finished.size() == ids.size();
+		});
+		await().until(() -> new RabbitAdmin(this.broker).getQueueInfo(this.topology.taskQueue("echo"))
+			.getMessageCount() == 0);
 	}
 
 	private void publish(TaskMessage task) {

@@ -19,7 +19,9 @@ import org.springframework.stereotype.Component;
 /**
  * Consumes the dead-letter queue: a task message that a worker could not decode, or that
  * the broker dead-lettered (delivery limit), fails its task with the reason, so that no
- * record stays {@code QUEUED} forever. A dead letter that names no known task is parked.
+ * record stays {@code QUEUED} forever; at the delivery limit a task that never started is
+ * published again instead (see {@link TaskTransitions#deliveryLimitReached}). A dead
+ * letter that names no known task is parked.
  */
 @Component
 class DeadLetterListener extends SettlingListener {
@@ -45,8 +47,10 @@ class DeadLetterListener extends SettlingListener {
 			return;
 		}
 		MDC.put("taskId", taskId.toString());
-		Applied applied = this.transitions.deadLettered(taskId, attempt(message),
-				error(message.getMessageProperties()));
+		MessageProperties properties = message.getMessageProperties();
+		Applied applied = isDeliveryLimit(properties)
+				? this.transitions.deliveryLimitReached(taskId, attempt(message), error(properties))
+				: this.transitions.deadLettered(taskId, attempt(message), error(properties));
 		if (applied == Applied.UNKNOWN_TASK) {
 			this.parking.park(message, "dead letter for unknown task " + taskId, "dead-letters");
 		}
@@ -82,6 +86,12 @@ class DeadLetterListener extends SettlingListener {
 		}
 		return new TaskError(TaskError.DEAD_LETTERED, "dead-lettered by the broker: " + brokerReason(properties),
 				false);
+	}
+
+	/** Dead-lettered by the broker at the queue's delivery limit, not by a worker. */
+	static boolean isDeliveryLimit(MessageProperties properties) {
+		return properties.getHeaders().get(ProtocolHeaders.DEAD_REASON) == null
+				&& "delivery_limit".equals(brokerReason(properties));
 	}
 
 	private static String brokerReason(MessageProperties properties) {

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -95,7 +96,22 @@ public class TaskTransitions {
 	@Transactional
 	public Applied deadLettered(UUID taskId, Integer attempt, TaskError error) {
 		Batch batch = new Batch(List.of(taskId), false);
-		Applied applied = batch.deadLettered(taskId, attempt, error);
+		Applied applied = batch.deadLettered(taskId, attempt, error, false);
+		batch.write();
+		return applied;
+	}
+
+	/**
+	 * The broker dead-lettered the task's message at the queue's delivery limit. The
+	 * broker counts every delivery, also those that waited in the prefetch of a worker
+	 * that died without starting them: a task that no worker ever started in this attempt
+	 * goes back to {@code PENDING}, and the relay publishes it again. One that started is
+	 * failed as any dead letter: its runs kept ending with their worker.
+	 */
+	@Transactional
+	public Applied deliveryLimitReached(UUID taskId, Integer attempt, TaskError error) {
+		Batch batch = new Batch(List.of(taskId), true);
+		Applied applied = batch.deadLettered(taskId, attempt, error, true);
 		batch.write();
 		return applied;
 	}
@@ -162,7 +178,7 @@ public class TaskTransitions {
 			return Applied.APPLIED;
 		}
 
-		Applied deadLettered(UUID taskId, Integer attempt, TaskError error) {
+		Applied deadLettered(UUID taskId, Integer attempt, TaskError error, boolean requeueUnstarted) {
 			Task task = this.current.get(taskId);
 			if (task == null) {
 				return Applied.UNKNOWN_TASK;
@@ -170,6 +186,19 @@ public class TaskTransitions {
 			if (attempt != null && attempt != task.attempt()) {
 				this.stale.merge("dead-letter", 1, Integer::sum);
 				return Applied.STALE;
+			}
+			if (requeueUnstarted && this.seen.stream()
+				.noneMatch((delivery) -> delivery.taskId().equals(taskId) && delivery.attempt() == task.attempt())) {
+				Optional<TaskStatus> requeued = TaskStateMachine.next(task.status(), TaskEvent.REQUEUED);
+				if (requeued.isPresent()) {
+					Task next = task.released(requeued.get());
+					this.current.put(taskId, next);
+					log.warn("task {} reached the delivery limit without ever starting (held by workers that died);"
+							+ " publishing it again", taskId);
+					this.changes.add(new TaskChange(taskId, task.type(), task.status(), next.status(), task.createdAt(),
+							null, this.now, false));
+					return Applied.APPLIED;
+				}
 			}
 			return TaskStateMachine.next(task.status(), TaskEvent.DEAD_LETTERED).map((status) -> {
 				Task next = task.finished(status, null, error, null, null, this.now);

@@ -488,16 +488,18 @@ abstract class MasterIntegrationTests {
 	}
 
 	@Test
-	void taskMessagePastTheBrokersDeliveryLimitFailsItsTask() throws Exception {
+	void taskThatStartedAndKeptGoingBackPastTheBrokersDeliveryLimitFails() throws Exception {
 		String type = type("it-limit");
 		String id = this.api.accepted(type, "1");
 		await().until(() -> "QUEUED".equals(this.api.status(id)));
 
-		// a consumer that keeps handing the message back, as a crashing worker would
+		// a worker that starts the task and dies each time: the broker gets it back
 		await().until(() -> {
 			this.worker.execute((channel) -> {
 				var response = channel.basicGet(this.topology.taskQueue(type), false);
 				if (response != null) {
+					sendStarted(this.wire.json().readValue(response.getBody(), TaskMessage.class), UUID.randomUUID());
+					await().until(() -> "RUNNING".equals(this.api.status(id)));
 					channel.basicNack(response.getEnvelope().getDeliveryTag(), false, true);
 				}
 				return null;
@@ -508,6 +510,38 @@ abstract class MasterIntegrationTests {
 		JsonNode error = this.api.task(id).get("error");
 		assertThat(error.get("code").asString()).isEqualTo(TaskError.DEAD_LETTERED);
 		assertThat(error.get("message").asString()).contains("delivery_limit");
+	}
+
+	@Test
+	void taskThatReachedTheDeliveryLimitWithoutEverStartingIsPublishedAgain() throws Exception {
+		String type = type("it-held.by.dying");
+		String id = this.api.accepted(type, "\"innocent\"");
+		await().until(() -> "QUEUED".equals(this.api.status(id)));
+
+		// held in the prefetch of workers that died before starting it: the broker counts
+		// each of those deliveries
+		for (int delivery = 0; delivery <= DELIVERY_LIMIT; delivery++) {
+			this.worker.execute((channel) -> {
+				com.rabbitmq.client.GetResponse[] got = new com.rabbitmq.client.GetResponse[1];
+				await().until(() -> (got[0] = channel.basicGet(this.topology.taskQueue(type), false)) != null);
+				channel.basicNack(got[0].getEnvelope().getDeliveryTag(), false, true);
+				return null;
+			});
+		}
+
+		// dead-lettered, then back to PENDING and published again by the relay
+		TaskMessage again = this.wire.readTask(take(type));
+		assertThat(again.id().toString()).isEqualTo(id);
+		assertThat(again.attempt()).isEqualTo(1);
+		await().until(() -> "QUEUED".equals(this.api.status(id)));
+		UUID delivery = UUID.randomUUID();
+		sendStarted(again, delivery);
+		sendResult(again, delivery, Outcome.SUCCEEDED, "\"ran\"");
+		await().until(() -> "SUCCEEDED".equals(this.api.status(id)));
+		JsonNode recorded = this.api.task(id);
+		assertThat(recorded.get("error").isNull()).isTrue();
+		assertThat(recorded.get("deliveries").asInt()).isEqualTo(1);
+		assertThat(recorded.get("duplicates").asInt()).isZero();
 	}
 
 	@Test

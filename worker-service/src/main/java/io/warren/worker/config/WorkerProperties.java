@@ -33,12 +33,15 @@ public record WorkerProperties(@DefaultValue("") String id, @DefaultValue("4") i
 		}
 	}
 
-	/** The settings of one type, defaults filled in. */
+	/**
+	 * The settings of one type, defaults filled in but the prefetch's, which depends on
+	 * the queue type (null when not set).
+	 */
 	public TypeSettings forType(String type) {
 		TypeSettings settings = this.types.get(type);
 		boolean enabled = settings == null || settings.enabled() == null || settings.enabled();
 		int threads = (settings != null && settings.concurrency() != null) ? settings.concurrency() : this.concurrency;
-		int prefetch = (settings != null && settings.prefetch() != null) ? settings.prefetch() : 1;
+		Integer prefetch = (settings != null) ? settings.prefetch() : null;
 		return new TypeSettings(enabled, threads, prefetch);
 	}
 
@@ -46,8 +49,9 @@ public record WorkerProperties(@DefaultValue("") String id, @DefaultValue("4") i
 	 * @param enabled whether this worker serves the type (default true when it has a
 	 * handler)
 	 * @param concurrency handler threads, each with its own channel and consumer
-	 * @param prefetch unacknowledged deliveries per thread; the default 1 makes the
-	 * worker hold at most {@code concurrency} deliveries of the type (fair dispatch)
+	 * @param prefetch unacknowledged deliveries per thread; by default 2 on a quorum
+	 * queue (one waits while the last result's confirm travels) and 1 on a classic queue
+	 * (priorities delivered strictly)
 	 */
 	public record TypeSettings(Boolean enabled, Integer concurrency, Integer prefetch) {
 	}

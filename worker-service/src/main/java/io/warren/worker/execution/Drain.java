@@ -16,10 +16,12 @@ import org.slf4j.LoggerFactory;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
 
 /**
- * A worker's clean stop. All containers stop at once: they cancel their consumers, so no
- * new task arrives, and wait for the running ones. Tasks still running when the drain
- * time is over are handed back: a confirmed released notice each, then the containers
- * close their channels and the broker requeues the deliveries for another worker.
+ * A worker's clean stop. Results already sent are acked first; then all containers stop
+ * at once: they cancel their consumers, so no new task arrives, and wait for the running
+ * ones. Deliveries that waited in a consumer's prefetch are not started: they return to
+ * the queue when the channels close. Tasks still running when the drain time is over are
+ * handed back: a confirmed released notice each, then the containers close their channels
+ * and the broker requeues the deliveries for another worker.
  */
 class Drain {
 
@@ -36,10 +38,13 @@ class Drain {
 
 	private final Clock clock;
 
-	Drain(Duration drainTime, RunningTasks running, ReplyPublisher replies, Clock clock) {
+	private final ResultAcks acks;
+
+	Drain(Duration drainTime, RunningTasks running, ReplyPublisher replies, ResultAcks acks, Clock clock) {
 		this.drainTime = drainTime;
 		this.running = running;
 		this.replies = replies;
+		this.acks = acks;
 		this.clock = clock;
 	}
 
@@ -48,8 +53,15 @@ class Drain {
 		return this.drainTime.plus(RELEASE_TIME);
 	}
 
-	/** Stops the containers; returns once all have stopped. */
+	/**
+	 * Stops the containers; returns once all have stopped. Results already sent are acked
+	 * first: their consumers' channels must stay open until their confirms arrive.
+	 */
 	void stop(List<SimpleMessageListenerContainer> containers) {
+		if (!this.acks.stopping()) {
+			log.warn("stopping with {} result confirm(s) still missing; their tasks will run again",
+					this.acks.pending());
+		}
 		if (this.running.count() > 0) {
 			log.info("stopping: waiting up to {} for {} running task(s)", this.drainTime, this.running.count());
 		}
@@ -71,6 +83,7 @@ class Drain {
 			log.warn("a listener container failed to stop: {}", ex.getMessage());
 		}
 		stopped.exceptionally((ex) -> null).join();
+		this.acks.stop();
 	}
 
 	private void releaseRunning() {

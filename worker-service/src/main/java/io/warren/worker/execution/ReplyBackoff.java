@@ -52,12 +52,17 @@ public class ReplyBackoff implements HealthIndicator {
 	 * A reply of the calling consumer was confirmed: the broker takes what it reports.
 	 */
 	void succeeded() {
+		succeeded(Thread.currentThread());
+	}
+
+	/** A reply of the given consumer was confirmed. */
+	void succeeded(Thread consumer) {
 		if (this.failingSince != null) {
 			this.failingSince = null;
 			this.failuresSince.set(0);
 		}
 		if (!this.runs.isEmpty()) {
-			this.runs.remove(Thread.currentThread());
+			this.runs.remove(consumer);
 		}
 	}
 
@@ -66,16 +71,7 @@ public class ReplyBackoff implements HealthIndicator {
 	 * consecutive failures call for (returned), or at once when the worker stops.
 	 */
 	Duration failed(String why) {
-		Instant now = this.clock.instant();
-		this.lastFailure = why;
-		if (this.failingSince == null) {
-			this.failingSince = now;
-		}
-		this.failuresSince.incrementAndGet();
-		Run run = this.runs.compute(Thread.currentThread(),
-				(thread, previous) -> (previous == null || previous.last().plus(this.max).isBefore(now))
-						? new Run(1, now) : new Run(previous.failures() + 1, now));
-		Duration pause = pause(run.failures());
+		Duration pause = recordFailure(Thread.currentThread(), why);
 		try {
 			// a back-off on a failing broker, not a wait for an outcome
 			this.stopped.await(pause.toMillis(), TimeUnit.MILLISECONDS);
@@ -84,6 +80,24 @@ public class ReplyBackoff implements HealthIndicator {
 			Thread.currentThread().interrupt();
 		}
 		return pause;
+	}
+
+	/**
+	 * A reply of the given consumer was not confirmed; returns the pause its consecutive
+	 * failures call for, without waiting it out (the caller hands the delivery back after
+	 * it).
+	 */
+	Duration recordFailure(Thread consumer, String why) {
+		Instant now = this.clock.instant();
+		this.lastFailure = why;
+		if (this.failingSince == null) {
+			this.failingSince = now;
+		}
+		this.failuresSince.incrementAndGet();
+		Run run = this.runs.compute(consumer,
+				(thread, previous) -> (previous == null || previous.last().plus(this.max).isBefore(now))
+						? new Run(1, now) : new Run(previous.failures() + 1, now));
+		return pause(run.failures());
 	}
 
 	/** Ends every pause under way and every later one: the worker is stopping. */

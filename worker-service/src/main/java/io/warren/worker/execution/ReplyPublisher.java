@@ -1,6 +1,8 @@
 package io.warren.worker.execution;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -18,9 +20,11 @@ import org.springframework.amqp.rabbit.connection.CorrelationData;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 
 /**
- * Sends what a worker reports, each confirmed by the broker before the caller goes on:
- * the started notice before the handler runs (the evidence of a run is safe before the
- * run), results and dead letters before the task message is acked.
+ * Sends what a worker reports, each confirmed by the broker: the started notice before
+ * the handler runs (the evidence of a run is safe before the run), results and dead
+ * letters before the task message is acked. A result's confirm is not waited for on the
+ * handler's thread: {@link #result} returns the confirm to come, and the task is acked
+ * when it arrives (see {@link ResultAcks}).
  */
 public class ReplyPublisher {
 
@@ -48,9 +52,13 @@ public class ReplyPublisher {
 				this.wire.startedMessage(notice));
 	}
 
-	/** Sends a result and returns once the broker confirmed it; throws if it did not. */
-	public void result(TaskResult result) {
-		sendConfirmed(this.topology.resultsExchange(), Topology.resultRoutingKey(result.type()),
+	/**
+	 * Sends a result; the returned future completes when the broker confirmed it, or
+	 * exceptionally with {@link UnconfirmedException} when it refused or returned it or
+	 * did not answer within the confirm timeout. Throws at once if it cannot be sent.
+	 */
+	public CompletableFuture<Void> result(TaskResult result) {
+		return send(this.topology.resultsExchange(), Topology.resultRoutingKey(result.type()),
 				this.wire.resultMessage(result));
 	}
 
@@ -73,25 +81,39 @@ public class ReplyPublisher {
 	}
 
 	private void sendConfirmed(String exchange, String routingKey, Message message) {
-		CorrelationData correlation = new CorrelationData();
-		this.template.send(exchange, routingKey, message, correlation);
-		CorrelationData.Confirm confirm;
 		try {
-			confirm = correlation.getFuture().get(this.confirmTimeout.toMillis(), TimeUnit.MILLISECONDS);
+			send(exchange, routingKey, message).get();
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			throw new UnconfirmedException("interrupted waiting for the confirm", ex);
 		}
-		catch (ExecutionException | TimeoutException ex) {
-			throw new UnconfirmedException("no confirm within " + this.confirmTimeout, ex);
+		catch (ExecutionException ex) {
+			throw (UnconfirmedException) ex.getCause();
 		}
-		if (!confirm.ack()) {
-			throw new UnconfirmedException("broker refused the message: " + confirm.reason(), null);
-		}
-		if (correlation.getReturned() != null) {
-			throw new UnconfirmedException("unroutable: " + correlation.getReturned().getReplyText(), null);
-		}
+	}
+
+	private CompletableFuture<Void> send(String exchange, String routingKey, Message message) {
+		CorrelationData correlation = new CorrelationData();
+		this.template.send(exchange, routingKey, message, correlation);
+		return correlation.getFuture()
+			.copy()
+			.orTimeout(this.confirmTimeout.toMillis(), TimeUnit.MILLISECONDS)
+			.handle((confirm, failure) -> {
+				if (failure != null) {
+					Throwable cause = (failure instanceof CompletionException) ? failure.getCause() : failure;
+					throw (cause instanceof TimeoutException)
+							? new UnconfirmedException("no confirm within " + this.confirmTimeout, cause)
+							: new UnconfirmedException("no confirm: " + cause.getMessage(), cause);
+				}
+				if (!confirm.ack()) {
+					throw new UnconfirmedException("broker refused the message: " + confirm.reason(), null);
+				}
+				if (correlation.getReturned() != null) {
+					throw new UnconfirmedException("unroutable: " + correlation.getReturned().getReplyText(), null);
+				}
+				return null;
+			});
 	}
 
 	/**

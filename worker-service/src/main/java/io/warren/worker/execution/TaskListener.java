@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 import com.rabbitmq.client.Channel;
 import io.warren.protocol.MalformedMessageException;
@@ -27,10 +28,11 @@ import org.springframework.amqp.rabbit.listener.api.ChannelAwareMessageListener;
 
 /**
  * Runs one task type's deliveries, in the order the protocol sets: confirmed started
- * notice, handler, confirmed result, ack. A crash anywhere before the ack leaves the
- * delivery unacked, so the broker redelivers it and the master counts the duplicate. A
- * message that cannot be decoded is copied to the dead-letter exchange with the reason,
- * then acked.
+ * notice, handler, confirmed result, ack. The result's confirm is not waited for here:
+ * {@link ResultAcks} acks the delivery when it arrives while this consumer goes on. A
+ * crash anywhere before the ack leaves the delivery unacked, so the broker redelivers it
+ * and the master counts the duplicate. A message that cannot be decoded is copied to the
+ * dead-letter exchange with the reason, then acked.
  */
 public class TaskListener implements ChannelAwareMessageListener {
 
@@ -52,8 +54,10 @@ public class TaskListener implements ChannelAwareMessageListener {
 
 	private final ReplyBackoff backoff;
 
+	private final ResultAcks acks;
+
 	public TaskListener(HandlerMethod handler, WireFormat wire, ReplyPublisher replies, String workerId, Clock clock,
-			ExecutionMetrics metrics, RunningTasks running, ReplyBackoff backoff) {
+			ExecutionMetrics metrics, RunningTasks running, ReplyBackoff backoff, ResultAcks acks) {
 		this.handler = handler;
 		this.wire = wire;
 		this.replies = replies;
@@ -62,6 +66,7 @@ public class TaskListener implements ChannelAwareMessageListener {
 		this.metrics = metrics;
 		this.running = running;
 		this.backoff = backoff;
+		this.acks = acks;
 	}
 
 	@Override
@@ -78,6 +83,14 @@ public class TaskListener implements ChannelAwareMessageListener {
 		}
 		catch (MalformedMessageException ex) {
 			deadLetter(message, channel, tag, ex.getMessage());
+			return;
+		}
+		if (this.acks.isStopping()) {
+			// a delivery that waited in the prefetch: not started, so not reported; it
+			// stays
+			// unacked and the broker gets it back when the stopping consumer's channel
+			// closes (a nack now could come straight back to this consumer)
+			log.debug("task {} not started: the worker is stopping", task.id());
 			return;
 		}
 		MDC.put("taskId", task.id().toString());
@@ -131,16 +144,15 @@ public class TaskListener implements ChannelAwareMessageListener {
 			return;
 		}
 		this.metrics.executed(task.type(), result.outcome(), result.durationMs());
+		CompletableFuture<Void> confirmed;
 		try {
-			this.replies.result(result);
+			confirmed = this.replies.result(result);
 		}
 		catch (RuntimeException ex) {
 			handBack(task, deliveryId, "result", ex, channel, tag);
 			return;
 		}
-		this.backoff.succeeded();
-		channel.basicAck(tag, false);
-		log.debug("task {} {} and acked", task.id(), result.outcome());
+		this.acks.ackWhenConfirmed(confirmed, result, channel, tag);
 	}
 
 	/**

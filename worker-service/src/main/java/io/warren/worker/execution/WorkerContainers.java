@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.warren.monitoring.ConsumerHealthIndicator;
+import io.warren.protocol.QueueType;
 import io.warren.protocol.Topology;
 import io.warren.protocol.WireFormat;
 import io.warren.worker.config.WorkerProperties;
@@ -26,9 +27,10 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * One listener container per task type this worker serves: {@code concurrency} consumers,
- * each on its own channel with {@code prefetch} unacked deliveries, manual acks. The
- * served types' queues are declared on every new connection, so a worker may start before
- * any task of its types was submitted.
+ * each on its own channel with {@code prefetch} unacked deliveries, manual acks (sent
+ * when the result is confirmed, see {@link ResultAcks}). The served types' queues are
+ * declared on every new connection, so a worker may start before any task of its types
+ * was submitted.
  */
 public class WorkerContainers implements SmartLifecycle {
 
@@ -62,6 +64,8 @@ public class WorkerContainers implements SmartLifecycle {
 
 	private final ReplyBackoff backoff;
 
+	private final ResultAcks acks;
+
 	private final List<SimpleMessageListenerContainer> containers = new ArrayList<>();
 
 	private final List<String> served = new ArrayList<>();
@@ -83,7 +87,8 @@ public class WorkerContainers implements SmartLifecycle {
 		this.metrics = metrics;
 		this.health = health;
 		this.runningTasks = runningTasks;
-		this.drain = new Drain(properties.drainTimeout(), runningTasks, replies, Clock.systemUTC());
+		this.acks = new ResultAcks(backoff, metrics, properties.resultConfirmTimeout());
+		this.drain = new Drain(properties.drainTimeout(), runningTasks, replies, this.acks, Clock.systemUTC());
 		this.events = events;
 		this.backoff = backoff;
 	}
@@ -121,10 +126,10 @@ public class WorkerContainers implements SmartLifecycle {
 		SimpleMessageListenerContainer container = new SimpleMessageListenerContainer(this.connectionFactory);
 		container.setQueueNames(this.topology.taskQueue(handler.type()));
 		container.setMessageListener(new TaskListener(handler, this.wire, this.replies, this.workerId,
-				Clock.systemUTC(), this.metrics, this.runningTasks, this.backoff));
+				Clock.systemUTC(), this.metrics, this.runningTasks, this.backoff, this.acks));
 		container.setAcknowledgeMode(AcknowledgeMode.MANUAL);
 		container.setConcurrentConsumers(settings.concurrency());
-		container.setPrefetchCount(settings.prefetch());
+		container.setPrefetchCount(prefetch(handler.type(), settings));
 		container.setMissingQueuesFatal(false);
 		// the served queues are declared on every new connection (above); a container's
 		// own redeclaration only repeats it, and logs an ERROR per consumer restart while
@@ -139,6 +144,18 @@ public class WorkerContainers implements SmartLifecycle {
 		this.health.watch(container, settings.concurrency());
 		container.start();
 		return container;
+	}
+
+	/**
+	 * The type's prefetch, or by default 2 on a quorum queue (one delivery waits while
+	 * the last result's confirm travels, see {@link ResultAcks}) and 1 on a classic
+	 * queue, which delivers priorities strictly only at 1.
+	 */
+	private int prefetch(String type, WorkerProperties.TypeSettings settings) {
+		if (settings.prefetch() != null) {
+			return settings.prefetch();
+		}
+		return (this.topology.properties().queueTypeOf(type) == QueueType.QUORUM) ? 2 : 1;
 	}
 
 	private void declareServedQueues() {

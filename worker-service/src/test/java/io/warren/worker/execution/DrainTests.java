@@ -8,6 +8,7 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.warren.protocol.ReleasedNotice;
 import io.warren.protocol.StartedNotice;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,12 @@ class DrainTests {
 
 	private final ReplyPublisher replies = mock(ReplyPublisher.class);
 
-	private final Drain drain = new Drain(Duration.ofMillis(200), this.running, this.replies, Clock.systemUTC());
+	private final ResultAcks acks = new ResultAcks(
+			new ReplyBackoff(Duration.ofSeconds(1), Duration.ofSeconds(1), Clock.systemUTC()),
+			new ExecutionMetrics(new SimpleMeterRegistry()), Duration.ofSeconds(5));
+
+	private final Drain drain = new Drain(Duration.ofMillis(200), this.running, this.replies, this.acks,
+			Clock.systemUTC());
 
 	private final StartedNotice task = new StartedNotice(UUID.randomUUID(), "sleep", 1, UUID.randomUUID(), "worker-1",
 			false, Instant.now());

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 import com.rabbitmq.client.Channel;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -20,11 +21,14 @@ import io.warren.protocol.WireFormat;
 import io.warren.worker.handler.HandlerMethod;
 import io.warren.worker.handler.NonRetryableTaskException;
 import io.warren.worker.handler.TaskContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentCaptor;
 import org.mockito.InOrder;
 import tools.jackson.databind.JsonNode;
 
+import org.springframework.amqp.AmqpConnectException;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.boot.health.contributor.Status;
@@ -35,11 +39,12 @@ import static org.mockito.ArgumentMatchers.anyBoolean;
 import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.ArgumentMatchers.eq;
-import static org.mockito.BDDMockito.willDoNothing;
+import static org.mockito.BDDMockito.given;
 import static org.mockito.BDDMockito.willThrow;
 import static org.mockito.Mockito.inOrder;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.timeout;
 import static org.mockito.Mockito.verify;
 
 class TaskListenerTests {
@@ -60,6 +65,18 @@ class TaskListenerTests {
 
 	private final ReplyBackoff backoff = new ReplyBackoff(Duration.ofMillis(1), Duration.ofMillis(4),
 			Clock.systemUTC());
+
+	private final ResultAcks acks = new ResultAcks(this.backoff, this.metrics, Duration.ofSeconds(5));
+
+	@BeforeEach
+	void resultsAreConfirmed() {
+		given(this.replies.result(any())).willReturn(CompletableFuture.completedFuture(null));
+	}
+
+	@AfterEach
+	void stopAcks() {
+		this.acks.stop();
+	}
 
 	@Test
 	void acksOnlyAfterTheStartedNoticeTheHandlerAndTheConfirmedResult() throws Exception {
@@ -117,14 +134,92 @@ class TaskListenerTests {
 	}
 
 	@Test
-	void resultThatTheBrokerDidNotConfirmHandsTheTaskBackInsteadOfAcking() throws Exception {
+	void taskIsAckedWhenItsResultIsConfirmedNotBefore() throws Exception {
 		TaskListener listener = listener("echo");
-		willThrow(new ReplyPublisher.UnconfirmedException("no confirm", null)).given(this.replies).result(any());
+		CompletableFuture<Void> confirm = new CompletableFuture<>();
+		given(this.replies.result(any())).willReturn(confirm);
+
+		listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "1", 15), this.channel);
+
+		assertThat(this.running.count()).as("the handler is done").isZero();
+		assertThat(this.acks.pending()).isEqualTo(1);
+		verify(this.channel, never()).basicAck(anyLong(), anyBoolean());
+		confirm.complete(null);
+		verify(this.channel).basicAck(15, false);
+		assertThat(this.acks.pending()).isZero();
+	}
+
+	@Test
+	void resultThatTheBrokerDidNotConfirmHandsTheTaskBackAfterThePauseInsteadOfAcking() throws Exception {
+		TaskListener listener = listener("echo");
+		given(this.replies.result(any()))
+			.willReturn(CompletableFuture.failedFuture(new ReplyPublisher.UnconfirmedException("nack", null)));
 
 		listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "1", 3), this.channel);
 
-		verify(this.channel).basicNack(3, false, true);
+		verify(this.channel, timeout(5000)).basicNack(3, false, true);
 		verify(this.channel, never()).basicAck(anyLong(), anyBoolean());
+		assertThat(this.backoff.health().getStatus()).isEqualTo(Status.DOWN);
+		assertThat(this.meters.get("warren.worker.replies.unconfirmed")
+			.tags("type", "echo", "kind", "result")
+			.counter()
+			.count()).isEqualTo(1);
+	}
+
+	@Test
+	void resultThatCannotBeSentHandsTheTaskBackInsteadOfAcking() throws Exception {
+		TaskListener listener = listener("echo");
+		willThrow(new AmqpConnectException(new java.net.ConnectException("refused"))).given(this.replies).result(any());
+
+		listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "1", 16), this.channel);
+
+		verify(this.channel).basicNack(16, false, true);
+		verify(this.channel, never()).basicAck(anyLong(), anyBoolean());
+	}
+
+	@Test
+	void deliveryThatWaitedInThePrefetchIsNotStartedOnceTheWorkerIsStopping() throws Exception {
+		TaskListener listener = listener("echo");
+		assertThat(this.acks.stopping()).isTrue();
+
+		listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "1", 20), this.channel);
+
+		assertThat(this.handlers.lastContext).as("the handler ran").isNull();
+		verify(this.replies, never()).started(any());
+		// left unacked: the closing channel gives it back to the broker
+		verify(this.channel, never()).basicAck(anyLong(), anyBoolean());
+		verify(this.channel, never()).basicNack(anyLong(), anyBoolean(), anyBoolean());
+	}
+
+	@Test
+	void stoppingWaitsForTheResultsUnderWay() throws Exception {
+		TaskListener listener = listener("echo");
+		CompletableFuture<Void> confirm = new CompletableFuture<>();
+		given(this.replies.result(any())).willReturn(confirm);
+		listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "1", 18), this.channel);
+		CompletableFuture<Boolean> stopping = CompletableFuture.supplyAsync(this.acks::stopping);
+		org.awaitility.Awaitility.await().during(Duration.ofMillis(200)).until(() -> !stopping.isDone());
+
+		confirm.complete(null);
+
+		assertThat(stopping.get(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+		verify(this.channel).basicAck(18, false);
+	}
+
+	@Test
+	void taskRunningWhenTheStopBeganWaitsForItsResultsConfirmOnItsConsumer() throws Exception {
+		TaskListener listener = listener("echo");
+		CompletableFuture<Void> confirm = new CompletableFuture<>();
+		given(this.replies.result(any())).willReturn(confirm);
+		this.handlers.whileRunning = this.acks::stopping;
+
+		CompletableFuture<Void> consumer = CompletableFuture.runAsync(() -> onMessage(listener, 19));
+		org.awaitility.Awaitility.await().during(Duration.ofMillis(200)).until(() -> !consumer.isDone());
+		verify(this.channel, never()).basicAck(anyLong(), anyBoolean());
+		confirm.complete(null);
+
+		consumer.get(5, java.util.concurrent.TimeUnit.SECONDS);
+		verify(this.channel).basicAck(19, false);
 	}
 
 	@Test
@@ -151,7 +246,8 @@ class TaskListenerTests {
 	@Test
 	void repliesHealthTurnsUpAgainWithTheNextConfirmedReply() throws Exception {
 		TaskListener listener = listener("echo");
-		willThrow(new ReplyPublisher.UnconfirmedException("nack", null)).given(this.replies).result(any());
+		given(this.replies.result(any()))
+			.willReturn(CompletableFuture.failedFuture(new ReplyPublisher.UnconfirmedException("nack", null)));
 		listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "1", 12), this.channel);
 		assertThat(this.backoff.health().getStatus()).isEqualTo(Status.DOWN);
 		assertThat(this.meters.get("warren.worker.replies.unconfirmed")
@@ -159,7 +255,7 @@ class TaskListenerTests {
 			.counter()
 			.count()).isEqualTo(1);
 
-		willDoNothing().given(this.replies).result(any());
+		given(this.replies.result(any())).willReturn(CompletableFuture.completedFuture(null));
 		listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "1", 13), this.channel);
 
 		verify(this.channel).basicAck(13, false);
@@ -167,20 +263,25 @@ class TaskListenerTests {
 	}
 
 	@Test
-	void taskWhoseResultWasNotConfirmedIsNotCountedAsRunningDuringThePause() throws Exception {
+	void taskWhoseResultWasNotConfirmedIsNotCountedAsRunningDuringThePauseAndAStopLeavesItToTheChannel()
+			throws Exception {
 		ReplyBackoff slow = new ReplyBackoff(Duration.ofMinutes(10), Duration.ofMinutes(10), Clock.systemUTC());
+		ResultAcks slowAcks = new ResultAcks(slow, this.metrics, Duration.ofSeconds(5));
 		TaskListener listener = new TaskListener(echoHandler(), this.wire, this.replies, "worker-1", Clock.systemUTC(),
-				this.metrics, this.running, slow);
-		willThrow(new ReplyPublisher.UnconfirmedException("nack", null)).given(this.replies).result(any());
-		java.util.concurrent.CompletableFuture<Void> handing = java.util.concurrent.CompletableFuture
-			.runAsync(() -> onMessage(listener, 14));
+				this.metrics, this.running, slow, slowAcks);
+		given(this.replies.result(any()))
+			.willReturn(CompletableFuture.failedFuture(new ReplyPublisher.UnconfirmedException("nack", null)));
 
-		org.awaitility.Awaitility.await().until(() -> slow.health().getStatus() == Status.DOWN);
+		listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "1", 14), this.channel);
+
+		assertThat(slow.health().getStatus()).isEqualTo(Status.DOWN);
 		assertThat(this.running.count()).isZero();
 		assertThat(this.running.releaseAll()).isEmpty();
-		slow.stop();
-		handing.join();
-		verify(this.channel).basicNack(14, false, true);
+		assertThat(slowAcks.pending()).as("settled: handed back after the pause").isZero();
+		slowAcks.stop();
+		// stopping: the delivery is left to the closing channel, which requeues it
+		verify(this.channel, never()).basicNack(anyLong(), anyBoolean(), anyBoolean());
+		verify(this.channel, never()).basicAck(anyLong(), anyBoolean());
 	}
 
 	@Test
@@ -298,7 +399,7 @@ class TaskListenerTests {
 		HandlerMethod handler = new HandlerMethod(type, this.handlers,
 				Handlers.class.getDeclaredMethod(method, parameter, TaskContext.class), this.wire.json());
 		return new TaskListener(handler, this.wire, this.replies, "worker-1", Clock.systemUTC(), this.metrics,
-				this.running, this.backoff);
+				this.running, this.backoff, this.acks);
 	}
 
 	private Message taskMessage(UUID id, String type, String payload, long tag) throws IOException {
