@@ -33,6 +33,11 @@ public final class Bench {
 			System.exit(2);
 			return;
 		}
+		if (options.peers() && CeleryPeer.missing() != null) {
+			System.err.println(CeleryPeer.missing());
+			System.exit(2);
+			return;
+		}
 		Map<String, BrokerBaseline.Result> baselines = new LinkedHashMap<>();
 		Map<String, Double> perfTest = new LinkedHashMap<>();
 		for (Options.Variant variant : options.variants()) {
@@ -50,7 +55,11 @@ public final class Bench {
 		for (Options.Variant variant : options.variants()) {
 			results.add(WarrenRun.run(options, variant));
 		}
-		print(options, baselines, perfTest, results);
+		CeleryPeer.Result celery = null;
+		if (options.peers()) {
+			celery = CeleryPeer.measure(options);
+		}
+		print(options, baselines, perfTest, results, celery);
 		// a submission without a 202 is not a lost task: its client knows it was not
 		// accepted
 		boolean lost = results.stream().anyMatch((r) -> r.lost() > 0);
@@ -58,7 +67,7 @@ public final class Bench {
 	}
 
 	private static void print(Options options, Map<String, BrokerBaseline.Result> baselines,
-			Map<String, Double> perfTest, List<WarrenRun.Result> results) {
+			Map<String, Double> perfTest, List<WarrenRun.Result> results, CeleryPeer.Result celery) {
 		System.out.println();
 		System.out.printf("Warren benchmark, %s, %d cores, Java %s%n", LocalDate.now(),
 				Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
@@ -105,10 +114,26 @@ public final class Bench {
 			}
 			System.out.println(line.append(String.format("  total %.0f", total)));
 		}
+		if (celery != null) {
+			System.out.println();
+			System.out.println("Celery " + celeryVersion() + " on the same broker (classic queue; late acks, publisher "
+					+ "confirms, persistent results over the rpc backend; 2 workers x 4 threads, 4 producers):");
+			double classic = baselines.containsKey("classic") ? baselines.get("classic").roundTripsPerSecond()
+					: baselines.values().iterator().next().roundTripsPerSecond();
+			System.out.printf("  %d tasks, %.0f tasks/s, ratio %.3f%n", celery.tasks(), celery.tasksPerSecond(),
+					celery.tasksPerSecond() / classic);
+			StringBuilder line = new StringBuilder("  CPU per task:");
+			double total = 0;
+			for (Map.Entry<String, Double> entry : celery.cpuMicrosPerTask().entrySet()) {
+				line.append(String.format(" %s %.0f", entry.getKey(), entry.getValue()));
+				total += entry.getValue();
+			}
+			System.out.println(line.append(String.format("  total %.0f", total)));
+		}
 		for (WarrenRun.Result r : results) {
 			if (!r.profile().isEmpty()) {
 				System.out.println();
-				System.out.println("Master profile, " + r.variant() + ", full-speed phase (JFR):");
+				System.out.println("Profiles, " + r.variant() + ", full-speed phase (JFR):");
 				r.profile().forEach(System.out::println);
 			}
 		}
@@ -121,14 +146,46 @@ public final class Bench {
 			.filter((entry) -> entry.getKey().startsWith("worker"))
 			.mapToDouble(Map.Entry::getValue)
 			.sum();
+		StringBuilder extra = new StringBuilder();
+		if (celery != null) {
+			extra.append(String.format(",\"celery_tasks_per_s\":%.1f", celery.tasksPerSecond()));
+		}
+		results.stream().filter((r) -> r.variant().preload() > 0).findFirst().ifPresent((preloaded) -> {
+			WarrenRun.Result empty = results.stream()
+				.filter((r) -> r.variant()
+					.equals(new Options.Variant(preloaded.variant().store(), preloaded.variant().queueType())))
+				.findFirst()
+				.orElseThrow();
+			extra.append(String.format(
+					",\"preload\":%d,\"preload_tasks_per_s\":%.1f,\"preload_vs_empty\":%.3f,"
+							+ "\"preload_batch_vs_empty\":%.3f",
+					preloaded.variant().preload(), preloaded.tasksPerSecond(),
+					preloaded.tasksPerSecond() / empty.tasksPerSecond(),
+					preloaded.batchTasksPerSecond() / empty.batchTasksPerSecond()));
+		});
 		System.out.printf("{\"e2e_tasks_per_s\":%.1f,\"broker_round_trips_per_s\":%.1f,\"ratio\":%.4f,"
 				+ "\"batch_tasks_per_s\":%.1f,\"batch_ratio\":%.4f,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"duplicates\":%d,"
 				+ "\"master_cpu_us_per_task\":%.0f,\"worker_cpu_us_per_task\":%.0f,\"broker_cpu_us_per_task\":%.0f,"
-				+ "\"store\":\"%s\",\"queue_type\":\"%s\",\"workers\":%d,\"date\":\"%s\"}%n", reported.tasksPerSecond(),
-				broker, reported.tasksPerSecond() / broker, reported.batchTasksPerSecond(),
-				reported.batchTasksPerSecond() / broker, ms(reported, 50), ms(reported, 99), reported.duplicates(),
+				+ "\"load_cpu_us_per_task\":%.0f%s,\"store\":\"%s\",\"queue_type\":\"%s\",\"workers\":%d,"
+				+ "\"date\":\"%s\"}%n", reported.tasksPerSecond(), broker, reported.tasksPerSecond() / broker,
+				reported.batchTasksPerSecond(), reported.batchTasksPerSecond() / broker, ms(reported, 50),
+				ms(reported, 99), results.stream().mapToInt(WarrenRun.Result::duplicates).sum(),
 				cpu.getOrDefault("master", 0.0), workersCpu, cpu.getOrDefault("broker", 0.0),
-				reported.variant().store(), reported.variant().queueType(), reported.workers(), LocalDate.now());
+				cpu.getOrDefault("load", 0.0), extra, reported.variant().store(), reported.variant().queueType(),
+				reported.workers(), LocalDate.now());
+	}
+
+	private static String celeryVersion() {
+		try {
+			Process version = new ProcessBuilder(CeleryPeer.PYTHON, "-c", "import celery; print(celery.__version__)")
+				.start();
+			String text = new String(version.getInputStream().readAllBytes()).trim();
+			version.waitFor();
+			return text;
+		}
+		catch (Exception ex) {
+			return "(version unknown)";
+		}
 	}
 
 	private static double ms(WarrenRun.Result result, double percentile) {

@@ -44,7 +44,7 @@ final class CpuProfile {
 	}
 
 	/** Lines "share% where" for the biggest consumers, then the hottest methods. */
-	static List<String> summarize(Path recording) throws IOException {
+	static List<String> summarize(Path recording, String process) throws IOException {
 		Map<String, Integer> byLibrary = new HashMap<>();
 		Map<String, Integer> byMethod = new HashMap<>();
 		int samples = 0;
@@ -62,7 +62,7 @@ final class CpuProfile {
 			byMethod.merge(top.getMethod().getType().getName() + "." + top.getMethod().getName(), 1, Integer::sum);
 		}
 		List<String> lines = new ArrayList<>();
-		lines.add(samples + " CPU samples of the master; by the first library frame from the top:");
+		lines.add(samples + " CPU samples of the " + process + "; by the first library frame from the top:");
 		int total = Math.max(1, samples);
 		byLibrary.entrySet()
 			.stream()

@@ -15,10 +15,11 @@ import java.util.List;
  * @param concurrency HTTP requests in flight at full speed
  * @param workers worker processes
  * @param variants store and queue type pairs to run; the first is the one the JSON line
- * reports
+ * reports, the second (with {@code --preload}) the same on a store with history
  * @param perfTest also run RabbitMQ PerfTest for the broker baseline
- * @param profile record the master with JFR during the full-speed phase and print where
- * its CPU goes
+ * @param profile record the master and the first worker with JFR during the full-speed
+ * phase and print where their CPU goes
+ * @param peers also run Celery on the same broker (see {@link CeleryPeer})
  * @param rabbitHost broker host
  * @param rabbitPort broker port
  * @param postgresUrl JDBC URL of a PostgreSQL database Warren may create schemas in
@@ -26,15 +27,22 @@ import java.util.List;
  * @param root the repository's root directory, where the built jars are
  */
 record Options(int brokerSeconds, int fullSeconds, int rate, int rateSeconds, int concurrency, int workers,
-		List<Variant> variants, boolean perfTest, boolean profile, String rabbitHost, int rabbitPort,
+		List<Variant> variants, boolean perfTest, boolean profile, boolean peers, String rabbitHost, int rabbitPort,
 		String postgresUrl, int warmUpSeconds, Path root) {
 
-	/** One store and queue type. */
-	record Variant(String store, String queueType) {
+	/**
+	 * One store and queue type, and how many finished tasks the store holds before the
+	 * run.
+	 */
+	record Variant(String store, String queueType, int preload) {
+
+		Variant(String store, String queueType) {
+			this(store, queueType, 0);
+		}
 
 		@Override
 		public String toString() {
-			return this.store + "/" + this.queueType;
+			return this.store + "/" + this.queueType + ((this.preload > 0) ? " +" + this.preload : "");
 		}
 
 	}
@@ -51,6 +59,8 @@ record Options(int brokerSeconds, int fullSeconds, int rate, int rateSeconds, in
 		boolean all = false;
 		boolean perfTest = false;
 		boolean profile = false;
+		int preload = 0;
+		boolean peers = false;
 		for (int i = 0; i < args.length; i++) {
 			String arg = args[i];
 			switch (arg) {
@@ -65,6 +75,8 @@ record Options(int brokerSeconds, int fullSeconds, int rate, int rateSeconds, in
 				case "--all" -> all = true;
 				case "--perftest" -> perfTest = true;
 				case "--profile" -> profile = true;
+				case "--preload" -> preload = Integer.parseInt(args[++i]);
+				case "--peers" -> peers = true;
 				case "--quick" -> {
 					brokerSeconds = 10;
 					fullSeconds = 10;
@@ -75,6 +87,9 @@ record Options(int brokerSeconds, int fullSeconds, int rate, int rateSeconds, in
 		}
 		List<Variant> variants = new ArrayList<>();
 		variants.add(new Variant(store, queueType));
+		if (preload > 0) {
+			variants.add(new Variant(store, queueType, preload));
+		}
 		if (all) {
 			for (String s : List.of("h2", "postgresql")) {
 				for (String q : List.of("quorum", "classic")) {
@@ -90,7 +105,8 @@ record Options(int brokerSeconds, int fullSeconds, int rate, int rateSeconds, in
 		String postgres = System.getenv()
 			.getOrDefault("WARREN_BENCH_POSTGRES_URL", "jdbc:postgresql://localhost:5432/test");
 		return new Options(brokerSeconds, fullSeconds, rate, rateSeconds, concurrency, workers, variants, perfTest,
-				profile, host, port, postgres, 5, Path.of(System.getProperty("warren.root", ".")).toAbsolutePath());
+				profile, peers, host, port, postgres, 5,
+				Path.of(System.getProperty("warren.root", ".")).toAbsolutePath());
 	}
 
 	static String usage() {
@@ -105,7 +121,10 @@ record Options(int brokerSeconds, int fullSeconds, int rate, int rateSeconds, in
 				  --rate R --rate-seconds S fixed-rate phase for latency (default 1000/s for 20 s)
 				  --concurrency C           HTTP requests in flight at full speed (default 64)
 				  --perftest                cross-check the broker baseline with RabbitMQ PerfTest
-				  --profile                 record the master with JFR and print where its CPU goes
+				  --profile                 record the master and a worker with JFR, print where their CPU goes
+				  --preload N               also run the reported variant on a store holding N finished tasks
+				                            (1000000: about 6 more minutes)
+				  --peers                   also run Celery (Debian's python3-celery) on the same broker
 				  --quick                   10 s phases, for trying the harness out""";
 	}
 

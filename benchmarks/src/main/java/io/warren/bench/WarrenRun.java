@@ -42,7 +42,7 @@ final class WarrenRun {
 	record Result(Options.Variant variant, int workers, int fullTasks, double tasksPerSecond, Histogram latencyMicros,
 			int rateTasks, int lost, int duplicates, int republished, int failedSubmissions,
 			Map<String, Integer> failureReasons, Map<String, Double> cpuMicrosPerTask, List<String> profile,
-			int batchTasks, double batchTasksPerSecond) {
+			int batchTasks, double batchTasksPerSecond, int preloaded) {
 	}
 
 	/**
@@ -98,6 +98,8 @@ final class WarrenRun {
 
 	private int port;
 
+	private int preloaded;
+
 	private WarrenRun(Options options, Options.Variant variant) {
 		this.options = options;
 		this.variant = variant;
@@ -143,6 +145,9 @@ final class WarrenRun {
 			awaitRecorded(load, Duration.ofMinutes(5));
 
 			int republished = (int) meter("warren_relay_republished_total");
+			if (this.preloaded > 0) {
+				requirePreloadedListed();
+			}
 			log("checking every task in the store");
 			Map<String, JsonNode> records = allTasks();
 			Phase fullPhase = Phase.check(full, records, firstSubmit, null);
@@ -164,7 +169,7 @@ final class WarrenRun {
 			});
 			return new Result(this.variant, this.options.workers(), full.size(), full.size() / seconds, latency,
 					paced.size(), lost, duplicates, republished, load.failures(), load.failureReasons(), cpuPerTask,
-					profile, batched.size(), batched.isEmpty() ? 0 : batched.size() / batchSeconds);
+					profile, batched.size(), batched.isEmpty() ? 0 : batched.size() / batchSeconds, this.preloaded);
 		}
 	}
 
@@ -182,6 +187,9 @@ final class WarrenRun {
 			master.add("--spring.datasource.username=postgres");
 			master.add("--spring.datasource.password=");
 			master.add("--spring.flyway.schemas=" + this.schema);
+		}
+		if (this.variant.preload() > 0) {
+			preload(master);
 		}
 		start("master", jar(this.options.root(), "master-service"), master);
 		List<Integer> workerPorts = new ArrayList<>();
@@ -201,9 +209,44 @@ final class WarrenRun {
 		if (broker != null) {
 			this.pids.put("broker", broker);
 		}
+		// the harness's own JVM: the HTTP load generator (and the harness's polling)
+		this.pids.put("load", ProcessHandle.current().pid());
 	}
 
-	private void start(String name, Path jar, List<String> arguments) throws IOException {
+	/**
+	 * Starts the master once so that it creates its schema, stops it, and fills its store
+	 * with finished tasks.
+	 */
+	private void preload(List<String> arguments) throws Exception {
+		Process master = start("master", jar(this.options.root(), "master-service"), arguments);
+		awaitHealthy(this.port);
+		master.destroy();
+		if (!master.waitFor(60, TimeUnit.SECONDS)) {
+			throw new IllegalStateException("the master did not stop; logs in " + this.workDir);
+		}
+		this.processes.remove(master);
+		log("preloading " + this.variant.preload() + " finished tasks");
+		long started = System.nanoTime();
+		this.preloaded = (this.schema != null)
+				? Preload.fill(
+						this.options.postgresUrl() + "?currentSchema=" + this.schema + "&reWriteBatchedInserts=true",
+						"postgres", this.variant.preload())
+				: Preload.fill("jdbc:h2:file:" + this.workDir.resolve("data/warren"), "sa", this.variant.preload());
+		log(String.format("preloaded %d in %.0f s", this.preloaded, (System.nanoTime() - started) / 1e9));
+	}
+
+	/** The master reads the preloaded history: it lists it under its type. */
+	private void requirePreloadedListed() throws Exception {
+		String uri = "http://localhost:" + this.port + "/api/v1/tasks?limit=1&type=" + Preload.TYPE;
+		JsonNode page = json
+			.readTree(http.send(HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString())
+				.body());
+		if (page.get("items").size() != 1 || !"SUCCEEDED".equals(page.get("items").get(0).get("status").asString())) {
+			throw new IllegalStateException("the master does not list the preloaded tasks: " + page);
+		}
+	}
+
+	private Process start(String name, Path jar, List<String> arguments) throws IOException {
 		List<String> command = new ArrayList<>(List
 			.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-jar", jar.toString()));
 		command.addAll(arguments);
@@ -213,6 +256,7 @@ final class WarrenRun {
 			.start();
 		this.processes.add(process);
 		this.pids.put(name, process.pid());
+		return process;
 	}
 
 	private void awaitRecorded(LoadGenerator load, Duration limit) throws Exception {
@@ -266,9 +310,14 @@ final class WarrenRun {
 		return records;
 	}
 
+	/** The processes recorded with {@code --profile}: the master and the first worker. */
+	private static final List<String> PROFILED = List.of("master", "worker-1");
+
 	private void startProfile() throws Exception {
 		if (this.options.profile()) {
-			jcmd("JFR.start", "name=bench", "settings=profile");
+			for (String process : PROFILED) {
+				jcmd(process, "JFR.start", "name=bench", "settings=profile");
+			}
 		}
 	}
 
@@ -276,18 +325,22 @@ final class WarrenRun {
 		if (!this.options.profile()) {
 			return List.of();
 		}
-		Path recording = this.workDir.resolve("master.jfr");
-		jcmd("JFR.stop", "name=bench", "filename=" + recording);
-		return CpuProfile.summarize(recording);
+		List<String> lines = new ArrayList<>();
+		for (String process : PROFILED) {
+			Path recording = this.workDir.resolve(process + ".jfr");
+			jcmd(process, "JFR.stop", "name=bench", "filename=" + recording);
+			lines.addAll(CpuProfile.summarize(recording, process));
+		}
+		return lines;
 	}
 
-	private void jcmd(String... command) throws Exception {
+	private void jcmd(String process, String... command) throws Exception {
 		List<String> line = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-				String.valueOf(this.pids.get("master"))));
+				String.valueOf(this.pids.get(process))));
 		line.addAll(List.of(command));
-		Process process = new ProcessBuilder(line).redirectErrorStream(true).start();
-		String output = new String(process.getInputStream().readAllBytes());
-		if (process.waitFor() != 0) {
+		Process jcmd = new ProcessBuilder(line).redirectErrorStream(true).start();
+		String output = new String(jcmd.getInputStream().readAllBytes());
+		if (jcmd.waitFor() != 0) {
 			throw new IllegalStateException("jcmd failed: " + output);
 		}
 	}
@@ -323,7 +376,8 @@ final class WarrenRun {
 		factory.setPort(this.options.rabbitPort());
 		String base = prefix() + "warren.v1.";
 		try (com.rabbitmq.client.Connection connection = factory.newConnection("bench-cleanup")) {
-			for (String queue : List.of("task.echo", "task.sleep", "task.fail", "replies", "dead-letters", "parked")) {
+			for (String queue : List.of("task.echo", "task.sleep", "task.fail", "task." + Preload.TYPE, "replies",
+					"dead-letters", "parked")) {
 				try (Channel channel = connection.createChannel()) {
 					channel.queueDelete(base + queue);
 				}
