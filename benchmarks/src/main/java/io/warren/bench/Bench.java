@@ -117,7 +117,7 @@ public final class Bench {
 		if (celery != null) {
 			System.out.println();
 			System.out.println("Celery " + celeryVersion() + " on the same broker (classic queue; late acks, publisher "
-					+ "confirms, persistent results over the rpc backend; 2 workers x 4 threads, 4 producers):");
+					+ "confirms, persistent results over the rpc backend; 2 workers x 4 pool processes, 4 producers):");
 			double classic = baselines.containsKey("classic") ? baselines.get("classic").roundTripsPerSecond()
 					: baselines.values().iterator().next().roundTripsPerSecond();
 			System.out.printf("  %d tasks, %.0f tasks/s, ratio %.3f%n", celery.tasks(), celery.tasksPerSecond(),

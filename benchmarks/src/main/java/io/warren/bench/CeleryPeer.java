@@ -18,10 +18,11 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * {@code --peers}: Celery on the same broker in the same run, Debian's
  * {@code python3-celery}, as benchmarks/peers/celery_bench.py configures it (late acks,
- * publisher confirms, persistent results through the rpc backend). Two worker processes
- * of four threads each, like Warren's two workers of four handler threads; four producer
- * processes publishing no-op tasks for the full-speed time, each then waiting for all of
- * its results. Throughput = tasks ÷ (last result received − first publish).
+ * publisher confirms, persistent results through the rpc backend). Two workers with four
+ * pool processes each (Celery's default prefork pool; its thread pool stalled here with
+ * results over the rpc backend), like Warren's two workers of four handler threads; four
+ * producer processes publishing no-op tasks for the full-speed time, each then waiting
+ * for all of its results. Throughput = tasks ÷ (last result received − first publish).
  */
 final class CeleryPeer {
 
@@ -73,7 +74,7 @@ final class CeleryPeer {
 		try {
 			for (int i = 1; i <= WORKERS; i++) {
 				ProcessBuilder builder = new ProcessBuilder(PYTHON, "-m", "celery", "-A", "celery_bench", "worker",
-						"--pool", "threads", "--concurrency", "4", "--loglevel", "WARNING", "--without-mingle",
+						"--pool", "prefork", "--concurrency", "4", "--loglevel", "WARNING", "--without-mingle",
 						"--without-gossip", "--without-heartbeat", "-n", "celery-" + i + "-" + id + "@localhost")
 					.directory(dir.toFile())
 					.redirectErrorStream(true)
@@ -91,9 +92,9 @@ final class CeleryPeer {
 			log("warming up");
 			produce(options.warmUpSeconds(), dir, env, logs);
 			log("full speed for " + options.fullSeconds() + " s, " + PRODUCERS + " producers");
-			Map<String, Double> before = CpuMeter.snapshot(pids);
+			Map<String, Double> before = CpuMeter.snapshotTrees(pids);
 			List<JsonNode> producers = produce(options.fullSeconds(), dir, env, logs);
-			Map<String, Double> after = CpuMeter.snapshot(pids);
+			Map<String, Double> after = CpuMeter.snapshotTrees(pids);
 			int tasks = producers.stream().mapToInt((p) -> p.get("tasks").asInt()).sum();
 			double first = producers.stream().mapToDouble((p) -> p.get("started").asDouble()).min().orElse(0);
 			double last = producers.stream().mapToDouble((p) -> p.get("finished").asDouble()).max().orElse(0);

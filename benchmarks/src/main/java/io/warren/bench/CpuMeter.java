@@ -26,6 +26,28 @@ final class CpuMeter {
 		return seconds;
 	}
 
+	/**
+	 * CPU seconds used so far by each named process and its descendants alive now (a
+	 * Celery worker's pool processes).
+	 */
+	static Map<String, Double> snapshotTrees(Map<String, Long> processes) {
+		Map<String, Double> seconds = new LinkedHashMap<>();
+		processes.forEach((name, pid) -> {
+			Double used = cpuSeconds(pid);
+			if (used != null) {
+				double total = used;
+				for (ProcessHandle child : ProcessHandle.of(pid)
+					.map((handle) -> handle.descendants().toList())
+					.orElse(java.util.List.of())) {
+					Double childUsed = cpuSeconds(child.pid());
+					total += (childUsed != null) ? childUsed : 0;
+				}
+				seconds.put(name, total);
+			}
+		});
+		return seconds;
+	}
+
 	/** The broker's process on this machine, if it runs here. */
 	static Long brokerPid() {
 		return ProcessHandle.allProcesses()

@@ -15,6 +15,12 @@ public final class ProtocolHeaders {
 	/** Header on an explicitly dead-lettered task message: why (string). */
 	public static final String DEAD_REASON = "x-warren-dead-reason";
 
+	/**
+	 * Header on a task message the master published again after the broker dead-lettered
+	 * it at the delivery limit without any worker starting it: how many times (integer).
+	 */
+	public static final String REPUBLISHED = "x-warren-republished";
+
 	/** Header on a parked message: why the master could not apply it (string). */
 	public static final String PARK_REASON = "x-warren-park-reason";
 

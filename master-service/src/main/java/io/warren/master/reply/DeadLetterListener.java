@@ -1,27 +1,41 @@
 package io.warren.master.reply;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
+import io.warren.master.config.MasterProperties;
 import io.warren.master.task.Applied;
 import io.warren.master.task.TaskTransitions;
 import io.warren.protocol.ProtocolHeaders;
 import io.warren.protocol.TaskError;
 import io.warren.protocol.TaskMessage;
+import io.warren.protocol.Topology;
 import io.warren.protocol.WireFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
+import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
+import org.springframework.amqp.rabbit.connection.CorrelationData;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.stereotype.Component;
 
 /**
  * Consumes the dead-letter queue: a task message that a worker could not decode, or that
  * the broker dead-lettered (delivery limit), fails its task with the reason, so that no
- * record stays {@code QUEUED} forever; at the delivery limit a task that never started is
- * published again instead (see {@link TaskTransitions#deliveryLimitReached}). A dead
- * letter that names no known task is parked.
+ * record stays {@code QUEUED} forever; at the delivery limit, the message of a task that
+ * no worker ever started is published again instead, up to
+ * {@link TaskTransitions#MAX_REPUBLISHED} times (see
+ * {@link TaskTransitions#deliveryLimitReached}). A dead letter that names no known task
+ * is parked.
  */
 @Component
 class DeadLetterListener extends SettlingListener {
@@ -30,13 +44,25 @@ class DeadLetterListener extends SettlingListener {
 
 	private final TaskTransitions transitions;
 
+	private static final Logger log = LoggerFactory.getLogger(DeadLetterListener.class);
+
 	private final Parking parking;
 
-	DeadLetterListener(WireFormat wire, TaskTransitions transitions, Parking parking, TransientFailures failures) {
+	private final RabbitTemplate template;
+
+	private final Topology topology;
+
+	private final Duration confirmTimeout;
+
+	DeadLetterListener(WireFormat wire, TaskTransitions transitions, Parking parking, TransientFailures failures,
+			RabbitTemplate template, Topology topology, MasterProperties properties) {
 		super(failures);
 		this.wire = wire;
 		this.transitions = transitions;
 		this.parking = parking;
+		this.template = template;
+		this.topology = topology;
+		this.confirmTimeout = properties.relay().confirmTimeout();
 	}
 
 	@Override
@@ -48,12 +74,73 @@ class DeadLetterListener extends SettlingListener {
 		}
 		MDC.put("taskId", taskId.toString());
 		MessageProperties properties = message.getMessageProperties();
-		Applied applied = isDeliveryLimit(properties)
-				? this.transitions.deliveryLimitReached(taskId, attempt(message), error(properties))
-				: this.transitions.deadLettered(taskId, attempt(message), error(properties));
+		Applied applied;
+		if (isDeliveryLimit(properties)) {
+			int republished = republished(properties);
+			applied = this.transitions.deliveryLimitReached(taskId, attempt(message), error(properties),
+					republished < TaskTransitions.MAX_REPUBLISHED);
+			if (applied == Applied.NEVER_STARTED) {
+				publishAgain(message, republished + 1);
+			}
+		}
+		else {
+			applied = this.transitions.deadLettered(taskId, attempt(message), error(properties));
+		}
 		if (applied == Applied.UNKNOWN_TASK) {
 			this.parking.park(message, "dead letter for unknown task " + taskId, "dead-letters");
 		}
+	}
+
+	/**
+	 * Publishes a task message the broker dead-lettered at the delivery limit although no
+	 * worker started it, as it was, with the count of such republishes; returns once the
+	 * broker confirmed it (else throws, and the dead letter is handed back).
+	 */
+	private void publishAgain(Message dead, int republished) {
+		MessageProperties from = dead.getMessageProperties();
+		MessageProperties properties = new MessageProperties();
+		properties.setMessageId(from.getMessageId());
+		properties.setType(from.getType());
+		properties.setContentType(from.getContentType());
+		properties.setContentEncoding(from.getContentEncoding());
+		properties.setPriority(from.getPriority());
+		properties.setTimestamp(from.getTimestamp());
+		properties.setAppId(from.getAppId());
+		properties.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
+		from.getHeaders().forEach((name, value) -> {
+			if (name.startsWith("x-warren-")) {
+				properties.setHeader(name, value);
+			}
+		});
+		properties.setHeader(ProtocolHeaders.REPUBLISHED, republished);
+		String type = (from.getReceivedRoutingKey() != null) ? from.getReceivedRoutingKey() : from.getType();
+		CorrelationData correlation = new CorrelationData();
+		this.template.send(this.topology.tasksExchange(), type, new Message(dead.getBody(), properties), correlation);
+		CorrelationData.Confirm confirm;
+		try {
+			confirm = correlation.getFuture().get(this.confirmTimeout.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new AmqpException("interrupted waiting for the confirm", ex);
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			throw new AmqpException("no confirm within " + this.confirmTimeout, ex);
+		}
+		if (!confirm.ack() || correlation.getReturned() != null) {
+			throw new AmqpException(
+					"the broker did not take the task message again: " + ((correlation.getReturned() != null)
+							? correlation.getReturned().getReplyText() : confirm.reason()));
+		}
+		log.warn(
+				"task {} reached the delivery limit without any worker starting it (held by workers that stopped or"
+						+ " died); published again ({} of {})",
+				from.getMessageId(), republished, TaskTransitions.MAX_REPUBLISHED);
+	}
+
+	private static int republished(MessageProperties properties) {
+		Object count = properties.getHeaders().get(ProtocolHeaders.REPUBLISHED);
+		return (count instanceof Number number) ? number.intValue() : 0;
 	}
 
 	private UUID taskId(Message message) {

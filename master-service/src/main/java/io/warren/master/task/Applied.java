@@ -18,6 +18,12 @@ public enum Applied {
 	STALE,
 
 	/** No task has the reply's id; the message is parked. */
-	UNKNOWN_TASK
+	UNKNOWN_TASK,
+
+	/**
+	 * A dead letter at the delivery limit for a task that no worker ever started in this
+	 * attempt: nothing changed, and the message is to be published again.
+	 */
+	NEVER_STARTED
 
 }

@@ -21,13 +21,6 @@ public enum TaskEvent {
 	/** The task message of the current attempt reached the dead-letter queue. */
 	DEAD_LETTERED,
 
-	/**
-	 * The broker dead-lettered the task message of the current attempt at the queue's
-	 * delivery limit, but no worker ever started it: it was only held in the prefetch of
-	 * workers that died. The task is published again.
-	 */
-	REQUEUED,
-
 	/** An operator started a new attempt of a finished task (replay, manual retry). */
 	NEW_ATTEMPT
 

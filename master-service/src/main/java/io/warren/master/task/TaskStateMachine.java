@@ -27,7 +27,6 @@ public final class TaskStateMachine {
 			allow(active, TaskEvent.DEAD_LETTERED, TaskStatus.FAILED);
 		}
 		allow(TaskStatus.RUNNING, TaskEvent.RELEASED, TaskStatus.QUEUED);
-		allow(TaskStatus.QUEUED, TaskEvent.REQUEUED, TaskStatus.PENDING);
 		for (TaskStatus terminal : EnumSet.of(TaskStatus.SUCCEEDED, TaskStatus.FAILED)) {
 			allow(terminal, TaskEvent.NEW_ATTEMPT, TaskStatus.PENDING);
 		}

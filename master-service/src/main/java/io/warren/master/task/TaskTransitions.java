@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -96,22 +95,42 @@ public class TaskTransitions {
 	@Transactional
 	public Applied deadLettered(UUID taskId, Integer attempt, TaskError error) {
 		Batch batch = new Batch(List.of(taskId), false);
-		Applied applied = batch.deadLettered(taskId, attempt, error, false);
+		Applied applied = batch.deadLettered(taskId, attempt, error);
 		batch.write();
 		return applied;
 	}
 
 	/**
+	 * How many times a task message that reached the delivery limit without being started
+	 * is published again before its task fails: a message that kills its workers before
+	 * they can send a started notice must not go round for ever.
+	 */
+	public static final int MAX_REPUBLISHED = 3;
+
+	/**
 	 * The broker dead-lettered the task's message at the queue's delivery limit. The
-	 * broker counts every delivery, also those that waited in the prefetch of a worker
-	 * that died without starting them: a task that no worker ever started in this attempt
-	 * goes back to {@code PENDING}, and the relay publishes it again. One that started is
-	 * failed as any dead letter: its runs kept ending with their worker.
+	 * broker counts every delivery, also those that only waited in the prefetch of a
+	 * worker that stopped or died without starting them: for a {@code QUEUED} task that
+	 * no worker ever started in this attempt, nothing changes and
+	 * {@link Applied#NEVER_STARTED} tells the caller to publish the message again, if
+	 * {@code mayPublishAgain}; a {@code PENDING} one is left to the relay. A task that
+	 * started is failed as any dead letter.
 	 */
 	@Transactional
-	public Applied deliveryLimitReached(UUID taskId, Integer attempt, TaskError error) {
+	public Applied deliveryLimitReached(UUID taskId, Integer attempt, TaskError error, boolean mayPublishAgain) {
 		Batch batch = new Batch(List.of(taskId), true);
-		Applied applied = batch.deadLettered(taskId, attempt, error, true);
+		Task task = batch.current.get(taskId);
+		if (task != null && (attempt == null || attempt == task.attempt()) && !batch.started(task)) {
+			if (task.status() == TaskStatus.QUEUED && mayPublishAgain) {
+				return Applied.NEVER_STARTED;
+			}
+			if (task.status() == TaskStatus.PENDING) {
+				// another message of the attempt, or this dead letter again: the relay
+				// publishes a PENDING task
+				return Applied.REFUSED;
+			}
+		}
+		Applied applied = batch.deadLettered(taskId, attempt, error);
 		batch.write();
 		return applied;
 	}
@@ -178,7 +197,13 @@ public class TaskTransitions {
 			return Applied.APPLIED;
 		}
 
-		Applied deadLettered(UUID taskId, Integer attempt, TaskError error, boolean requeueUnstarted) {
+		/** Whether a started notice of the task's current attempt was recorded. */
+		boolean started(Task task) {
+			return this.seen.stream()
+				.anyMatch((delivery) -> delivery.taskId().equals(task.id()) && delivery.attempt() == task.attempt());
+		}
+
+		Applied deadLettered(UUID taskId, Integer attempt, TaskError error) {
 			Task task = this.current.get(taskId);
 			if (task == null) {
 				return Applied.UNKNOWN_TASK;
@@ -186,19 +211,6 @@ public class TaskTransitions {
 			if (attempt != null && attempt != task.attempt()) {
 				this.stale.merge("dead-letter", 1, Integer::sum);
 				return Applied.STALE;
-			}
-			if (requeueUnstarted && this.seen.stream()
-				.noneMatch((delivery) -> delivery.taskId().equals(taskId) && delivery.attempt() == task.attempt())) {
-				Optional<TaskStatus> requeued = TaskStateMachine.next(task.status(), TaskEvent.REQUEUED);
-				if (requeued.isPresent()) {
-					Task next = task.released(requeued.get());
-					this.current.put(taskId, next);
-					log.warn("task {} reached the delivery limit without ever starting (held by workers that died);"
-							+ " publishing it again", taskId);
-					this.changes.add(new TaskChange(taskId, task.type(), task.status(), next.status(), task.createdAt(),
-							null, this.now, false));
-					return Applied.APPLIED;
-				}
 			}
 			return TaskStateMachine.next(task.status(), TaskEvent.DEAD_LETTERED).map((status) -> {
 				Task next = task.finished(status, null, error, null, null, this.now);

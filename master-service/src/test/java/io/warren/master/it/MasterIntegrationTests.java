@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.warren.master.task.TaskTransitions;
 import io.warren.protocol.Outcome;
 import io.warren.protocol.ProtocolHeaders;
 import io.warren.protocol.ReleasedNotice;
@@ -519,29 +520,65 @@ abstract class MasterIntegrationTests {
 		await().until(() -> "QUEUED".equals(this.api.status(id)));
 
 		// held in the prefetch of workers that died before starting it: the broker counts
-		// each of those deliveries
-		for (int delivery = 0; delivery <= DELIVERY_LIMIT; delivery++) {
-			this.worker.execute((channel) -> {
-				com.rabbitmq.client.GetResponse[] got = new com.rabbitmq.client.GetResponse[1];
-				await().until(() -> (got[0] = channel.basicGet(this.topology.taskQueue(type), false)) != null);
-				channel.basicNack(got[0].getEnvelope().getDeliveryTag(), false, true);
-				return null;
-			});
-		}
+		// each of those deliveries and dead-letters it
+		assertThat(returnUntilDeadLettered(type)).as("republished header").isNull();
 
-		// dead-lettered, then back to PENDING and published again by the relay
-		TaskMessage again = this.wire.readTask(take(type));
-		assertThat(again.id().toString()).isEqualTo(id);
-		assertThat(again.attempt()).isEqualTo(1);
-		await().until(() -> "QUEUED".equals(this.api.status(id)));
+		// published again as it was, and still QUEUED
+		Message again = take(type);
+		assertThat(again.getMessageProperties().getMessageId()).isEqualTo(id);
+		assertThat(again.getMessageProperties().<Integer>getHeader(ProtocolHeaders.REPUBLISHED)).isEqualTo(1);
+		TaskMessage task = this.wire.readTask(again);
+		assertThat(task.attempt()).isEqualTo(1);
+		assertThat(this.api.status(id)).isEqualTo("QUEUED");
 		UUID delivery = UUID.randomUUID();
-		sendStarted(again, delivery);
-		sendResult(again, delivery, Outcome.SUCCEEDED, "\"ran\"");
+		sendStarted(task, delivery);
+		sendResult(task, delivery, Outcome.SUCCEEDED, "\"ran\"");
 		await().until(() -> "SUCCEEDED".equals(this.api.status(id)));
 		JsonNode recorded = this.api.task(id);
 		assertThat(recorded.get("error").isNull()).isTrue();
 		assertThat(recorded.get("deliveries").asInt()).isEqualTo(1);
 		assertThat(recorded.get("duplicates").asInt()).isZero();
+	}
+
+	@Test
+	void taskMessageThatKeepsReachingTheDeliveryLimitUnstartedIsPublishedAgainOnlyAFewTimes() throws Exception {
+		String type = type("it-never-starts");
+		String id = this.api.accepted(type, "1");
+		await().until(() -> "QUEUED".equals(this.api.status(id)));
+
+		for (int republished = 0; republished < TaskTransitions.MAX_REPUBLISHED; republished++) {
+			Integer header = returnUntilDeadLettered(type);
+			assertThat((header != null) ? header : 0).isEqualTo(republished);
+		}
+		returnUntilDeadLettered(type);
+
+		await().until(() -> "FAILED".equals(this.api.status(id)));
+		JsonNode error = this.api.task(id).get("error");
+		assertThat(error.get("code").asString()).isEqualTo(TaskError.DEAD_LETTERED);
+		assertThat(error.get("message").asString()).contains("delivery_limit");
+	}
+
+	/**
+	 * Takes the type's task message and hands it back, as a consumer that dies before
+	 * starting it would, until the broker dead-letters it; returns its republished header
+	 * as first seen.
+	 */
+	private Integer returnUntilDeadLettered(String type) {
+		Integer[] header = new Integer[1];
+		for (int delivery = 0; delivery <= DELIVERY_LIMIT; delivery++) {
+			int seen = delivery;
+			this.worker.execute((channel) -> {
+				com.rabbitmq.client.GetResponse[] got = new com.rabbitmq.client.GetResponse[1];
+				await().until(() -> (got[0] = channel.basicGet(this.topology.taskQueue(type), false)) != null);
+				if (seen == 0 && got[0].getProps().getHeaders() != null) {
+					Object value = got[0].getProps().getHeaders().get(ProtocolHeaders.REPUBLISHED);
+					header[0] = (value instanceof Number number) ? number.intValue() : null;
+				}
+				channel.basicNack(got[0].getEnvelope().getDeliveryTag(), false, true);
+				return null;
+			});
+		}
+		return header[0];
 	}
 
 	@Test

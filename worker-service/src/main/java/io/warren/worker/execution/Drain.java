@@ -27,7 +27,10 @@ class Drain {
 
 	private static final Logger log = LoggerFactory.getLogger(Drain.class);
 
-	/** After the drain time: to send the released notices before the channels close. */
+	/**
+	 * Before the drain, at most, for the result confirms under way; after the drain time,
+	 * to send the released notices before the channels close.
+	 */
 	static final Duration RELEASE_TIME = Duration.ofSeconds(3);
 
 	private final Duration drainTime;
@@ -58,7 +61,8 @@ class Drain {
 	 * first: their consumers' channels must stay open until their confirms arrive.
 	 */
 	void stop(List<SimpleMessageListenerContainer> containers) {
-		if (!this.acks.stopping()) {
+		// confirms come within milliseconds from a broker that works
+		if (!this.acks.stopping(RELEASE_TIME)) {
 			log.warn("stopping with {} result confirm(s) still missing; their tasks will run again",
 					this.acks.pending());
 		}

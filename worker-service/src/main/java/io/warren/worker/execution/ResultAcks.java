@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * The ack goes on the consumer's own channel from the confirm's thread; a channel that
  * closed in between (broker connection lost) requeues the delivery, and the master counts
  * the second run. A clean stop waits for the confirms under way first (see
- * {@link #stopping()}).
+ * {@link #stopping(Duration)}).
  */
 public class ResultAcks {
 
@@ -34,8 +34,13 @@ public class ResultAcks {
 
 	private final ExecutionMetrics metrics;
 
-	private final ScheduledExecutorService handBacks = Executors.newSingleThreadScheduledExecutor((command) -> {
-		Thread thread = new Thread(command, "warren-hand-back");
+	/**
+	 * Sends the acks and, after their pause, the hand-backs: never on the connection's
+	 * thread that completes the confirms, which must not wait for a consumer channel's
+	 * lock (held during a blocking {@code basic.cancel} while a container stops).
+	 */
+	private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor((command) -> {
+		Thread thread = new Thread(command, "warren-acks");
 		thread.setDaemon(true);
 		return thread;
 	});
@@ -46,12 +51,9 @@ public class ResultAcks {
 
 	private volatile boolean stopping;
 
-	private final Duration confirmTimeout;
-
-	public ResultAcks(ReplyBackoff backoff, ExecutionMetrics metrics, Duration confirmTimeout) {
+	public ResultAcks(ReplyBackoff backoff, ExecutionMetrics metrics) {
 		this.backoff = backoff;
 		this.metrics = metrics;
-		this.confirmTimeout = confirmTimeout;
 	}
 
 	/**
@@ -65,7 +67,7 @@ public class ResultAcks {
 		synchronized (this.lock) {
 			this.pending++;
 		}
-		CompletableFuture<Void> settled = confirmed.whenComplete((ignored, failure) -> {
+		CompletableFuture<Void> settled = confirmed.whenCompleteAsync((ignored, failure) -> {
 			try {
 				if (failure == null) {
 					this.backoff.succeeded(consumer);
@@ -78,7 +80,7 @@ public class ResultAcks {
 			finally {
 				settled();
 			}
-		});
+		}, this.executor);
 		if (this.stopping) {
 			settled.handle((ignored, failure) -> null).join();
 		}
@@ -103,7 +105,7 @@ public class ResultAcks {
 		Duration pause = this.backoff.recordFailure(consumer,
 				"result of task " + result.taskId() + ": " + cause.getMessage());
 		try {
-			this.handBacks.schedule(() -> nack(channel, tag, result), pause.toMillis(), TimeUnit.MILLISECONDS);
+			this.executor.schedule(() -> nack(channel, tag, result), pause.toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (RuntimeException ex) {
 			// stopping: the channel closes and the broker requeues the delivery
@@ -130,7 +132,7 @@ public class ResultAcks {
 		}
 	}
 
-	/** Whether the worker is stopping (see {@link #stopping()}). */
+	/** Whether the worker is stopping (see {@link #stopping(Duration)}). */
 	boolean isStopping() {
 		return this.stopping;
 	}
@@ -144,14 +146,12 @@ public class ResultAcks {
 
 	/**
 	 * The worker is stopping: from now on each consumer waits for its result's confirm
-	 * itself. Then waits until none of those sent before is under way (each ends within
-	 * the confirm timeout); true if none is.
+	 * itself, and deliveries not started yet are not started. Then waits until none of
+	 * the confirms sent before is under way, or the timeout is over; true if none is.
 	 */
-	boolean stopping() {
+	boolean stopping(Duration timeout) {
 		this.stopping = true;
-		// a little over the confirm timeout, after which every confirm under way has
-		// failed
-		long deadline = System.nanoTime() + this.confirmTimeout.toNanos() + TimeUnit.SECONDS.toNanos(1);
+		long deadline = System.nanoTime() + timeout.toNanos();
 		synchronized (this.lock) {
 			while (this.pending > 0) {
 				long left = deadline - System.nanoTime();
@@ -175,7 +175,7 @@ public class ResultAcks {
 	 * with the containers and the broker requeues the deliveries.
 	 */
 	void stop() {
-		this.handBacks.shutdownNow();
+		this.executor.shutdownNow();
 	}
 
 }

@@ -58,13 +58,14 @@ public class WorkerContainers implements SmartLifecycle {
 
 	private final RunningTasks runningTasks;
 
-	private final Drain drain;
+	/** Created at each start: a stop ends them for good. */
+	private Drain drain;
 
 	private final ApplicationEventPublisher events;
 
 	private final ReplyBackoff backoff;
 
-	private final ResultAcks acks;
+	private ResultAcks acks;
 
 	private final List<SimpleMessageListenerContainer> containers = new ArrayList<>();
 
@@ -87,8 +88,6 @@ public class WorkerContainers implements SmartLifecycle {
 		this.metrics = metrics;
 		this.health = health;
 		this.runningTasks = runningTasks;
-		this.acks = new ResultAcks(backoff, metrics, properties.resultConfirmTimeout());
-		this.drain = new Drain(properties.drainTimeout(), runningTasks, replies, this.acks, Clock.systemUTC());
 		this.events = events;
 		this.backoff = backoff;
 	}
@@ -100,6 +99,10 @@ public class WorkerContainers implements SmartLifecycle {
 
 	@Override
 	public void start() {
+		this.acks = new ResultAcks(this.backoff, this.metrics);
+		this.drain = new Drain(this.properties.drainTimeout(), this.runningTasks, this.replies, this.acks,
+				Clock.systemUTC());
+		this.served.clear();
 		for (String type : this.handlers.types()) {
 			if (this.properties.forType(type).enabled()) {
 				this.served.add(type);

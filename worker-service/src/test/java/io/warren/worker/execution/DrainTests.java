@@ -31,7 +31,7 @@ class DrainTests {
 
 	private final ResultAcks acks = new ResultAcks(
 			new ReplyBackoff(Duration.ofSeconds(1), Duration.ofSeconds(1), Clock.systemUTC()),
-			new ExecutionMetrics(new SimpleMeterRegistry()), Duration.ofSeconds(5));
+			new ExecutionMetrics(new SimpleMeterRegistry()));
 
 	private final Drain drain = new Drain(Duration.ofMillis(200), this.running, this.replies, this.acks,
 			Clock.systemUTC());

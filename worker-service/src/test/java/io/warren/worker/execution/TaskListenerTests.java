@@ -66,7 +66,7 @@ class TaskListenerTests {
 	private final ReplyBackoff backoff = new ReplyBackoff(Duration.ofMillis(1), Duration.ofMillis(4),
 			Clock.systemUTC());
 
-	private final ResultAcks acks = new ResultAcks(this.backoff, this.metrics, Duration.ofSeconds(5));
+	private final ResultAcks acks = new ResultAcks(this.backoff, this.metrics);
 
 	@BeforeEach
 	void resultsAreConfirmed() {
@@ -90,7 +90,7 @@ class TaskListenerTests {
 		ArgumentCaptor<TaskResult> result = ArgumentCaptor.forClass(TaskResult.class);
 		order.verify(this.replies).started(started.capture());
 		order.verify(this.replies).result(result.capture());
-		order.verify(this.channel).basicAck(7, false);
+		order.verify(this.channel, timeout(5000)).basicAck(7, false);
 		assertThat(started.getValue().taskId()).isEqualTo(id);
 		assertThat(result.getValue().outcome()).isEqualTo(Outcome.SUCCEEDED);
 		assertThat(result.getValue().result().get("a").asInt()).isEqualTo(1);
@@ -145,8 +145,8 @@ class TaskListenerTests {
 		assertThat(this.acks.pending()).isEqualTo(1);
 		verify(this.channel, never()).basicAck(anyLong(), anyBoolean());
 		confirm.complete(null);
-		verify(this.channel).basicAck(15, false);
-		assertThat(this.acks.pending()).isZero();
+		verify(this.channel, timeout(5000)).basicAck(15, false);
+		org.awaitility.Awaitility.await().until(() -> this.acks.pending() == 0);
 	}
 
 	@Test
@@ -180,7 +180,7 @@ class TaskListenerTests {
 	@Test
 	void deliveryThatWaitedInThePrefetchIsNotStartedOnceTheWorkerIsStopping() throws Exception {
 		TaskListener listener = listener("echo");
-		assertThat(this.acks.stopping()).isTrue();
+		assertThat(this.acks.stopping(Duration.ZERO)).isTrue();
 
 		listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "1", 20), this.channel);
 
@@ -197,13 +197,14 @@ class TaskListenerTests {
 		CompletableFuture<Void> confirm = new CompletableFuture<>();
 		given(this.replies.result(any())).willReturn(confirm);
 		listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "1", 18), this.channel);
-		CompletableFuture<Boolean> stopping = CompletableFuture.supplyAsync(this.acks::stopping);
+		CompletableFuture<Boolean> stopping = CompletableFuture
+			.supplyAsync(() -> this.acks.stopping(Duration.ofSeconds(5)));
 		org.awaitility.Awaitility.await().during(Duration.ofMillis(200)).until(() -> !stopping.isDone());
 
 		confirm.complete(null);
 
 		assertThat(stopping.get(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-		verify(this.channel).basicAck(18, false);
+		verify(this.channel, timeout(5000)).basicAck(18, false);
 	}
 
 	@Test
@@ -211,7 +212,7 @@ class TaskListenerTests {
 		TaskListener listener = listener("echo");
 		CompletableFuture<Void> confirm = new CompletableFuture<>();
 		given(this.replies.result(any())).willReturn(confirm);
-		this.handlers.whileRunning = this.acks::stopping;
+		this.handlers.whileRunning = () -> this.acks.stopping(Duration.ZERO);
 
 		CompletableFuture<Void> consumer = CompletableFuture.runAsync(() -> onMessage(listener, 19));
 		org.awaitility.Awaitility.await().during(Duration.ofMillis(200)).until(() -> !consumer.isDone());
@@ -219,7 +220,7 @@ class TaskListenerTests {
 		confirm.complete(null);
 
 		consumer.get(5, java.util.concurrent.TimeUnit.SECONDS);
-		verify(this.channel).basicAck(19, false);
+		verify(this.channel, timeout(5000)).basicAck(19, false);
 	}
 
 	@Test
@@ -249,7 +250,7 @@ class TaskListenerTests {
 		given(this.replies.result(any()))
 			.willReturn(CompletableFuture.failedFuture(new ReplyPublisher.UnconfirmedException("nack", null)));
 		listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "1", 12), this.channel);
-		assertThat(this.backoff.health().getStatus()).isEqualTo(Status.DOWN);
+		org.awaitility.Awaitility.await().until(() -> this.backoff.health().getStatus() == Status.DOWN);
 		assertThat(this.meters.get("warren.worker.replies.unconfirmed")
 			.tags("type", "echo", "kind", "result")
 			.counter()
@@ -258,7 +259,7 @@ class TaskListenerTests {
 		given(this.replies.result(any())).willReturn(CompletableFuture.completedFuture(null));
 		listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "1", 13), this.channel);
 
-		verify(this.channel).basicAck(13, false);
+		verify(this.channel, timeout(5000)).basicAck(13, false);
 		assertThat(this.backoff.health().getStatus()).isEqualTo(Status.UP);
 	}
 
@@ -266,7 +267,7 @@ class TaskListenerTests {
 	void taskWhoseResultWasNotConfirmedIsNotCountedAsRunningDuringThePauseAndAStopLeavesItToTheChannel()
 			throws Exception {
 		ReplyBackoff slow = new ReplyBackoff(Duration.ofMinutes(10), Duration.ofMinutes(10), Clock.systemUTC());
-		ResultAcks slowAcks = new ResultAcks(slow, this.metrics, Duration.ofSeconds(5));
+		ResultAcks slowAcks = new ResultAcks(slow, this.metrics);
 		TaskListener listener = new TaskListener(echoHandler(), this.wire, this.replies, "worker-1", Clock.systemUTC(),
 				this.metrics, this.running, slow, slowAcks);
 		given(this.replies.result(any()))
@@ -274,10 +275,11 @@ class TaskListenerTests {
 
 		listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "1", 14), this.channel);
 
-		assertThat(slow.health().getStatus()).isEqualTo(Status.DOWN);
 		assertThat(this.running.count()).isZero();
 		assertThat(this.running.releaseAll()).isEmpty();
-		assertThat(slowAcks.pending()).as("settled: handed back after the pause").isZero();
+		org.awaitility.Awaitility.await().until(() -> slow.health().getStatus() == Status.DOWN);
+		// settled: to be handed back after the pause
+		org.awaitility.Awaitility.await().until(() -> slowAcks.pending() == 0);
 		slowAcks.stop();
 		// stopping: the delivery is left to the closing channel, which requeues it
 		verify(this.channel, never()).basicNack(anyLong(), anyBoolean(), anyBoolean());
@@ -314,7 +316,7 @@ class TaskListenerTests {
 
 		ArgumentCaptor<TaskResult> result = ArgumentCaptor.forClass(TaskResult.class);
 		verify(this.replies).result(result.capture());
-		verify(this.channel).basicAck(4, false);
+		verify(this.channel, timeout(5000)).basicAck(4, false);
 		assertThat(result.getValue().outcome()).isEqualTo(Outcome.FAILED);
 		assertThat(result.getValue().error().code()).isEqualTo(TaskError.HANDLER_ERROR);
 		assertThat(result.getValue().error().message()).isEqualTo("boom");
@@ -346,7 +348,7 @@ class TaskListenerTests {
 		InOrder order = inOrder(this.replies, this.channel);
 		order.verify(this.replies)
 			.deadLetter(eq(garbage), eq("echo"), org.mockito.ArgumentMatchers.startsWith("malformed"));
-		order.verify(this.channel).basicAck(9, false);
+		order.verify(this.channel, timeout(5000)).basicAck(9, false);
 		verify(this.replies, never()).started(any());
 		verify(this.replies, never()).result(any());
 	}
@@ -358,7 +360,7 @@ class TaskListenerTests {
 		listener.onMessage(taskMessage(UUID.randomUUID(), "fail", "1", 2), this.channel);
 
 		verify(this.replies).deadLetter(any(), eq("echo"), anyString());
-		verify(this.channel).basicAck(2, false);
+		verify(this.channel, timeout(5000)).basicAck(2, false);
 	}
 
 	@Test
