@@ -61,6 +61,9 @@ record Options(int brokerSeconds, int fullSeconds, int rate, int rateSeconds, in
 		boolean profile = false;
 		int preload = 0;
 		boolean peers = false;
+		// the JIT compilers of a just-started master spend tens of seconds of CPU on this
+		// machine: measured phases must not pay for them
+		int warmUp = 20;
 		for (int i = 0; i < args.length; i++) {
 			String arg = args[i];
 			switch (arg) {
@@ -77,7 +80,9 @@ record Options(int brokerSeconds, int fullSeconds, int rate, int rateSeconds, in
 				case "--profile" -> profile = true;
 				case "--preload" -> preload = Integer.parseInt(args[++i]);
 				case "--peers" -> peers = true;
+				case "--warm-up" -> warmUp = Integer.parseInt(args[++i]);
 				case "--quick" -> {
+					warmUp = 5;
 					brokerSeconds = 10;
 					fullSeconds = 10;
 					rateSeconds = 10;
@@ -105,7 +110,7 @@ record Options(int brokerSeconds, int fullSeconds, int rate, int rateSeconds, in
 		String postgres = System.getenv()
 			.getOrDefault("WARREN_BENCH_POSTGRES_URL", "jdbc:postgresql://localhost:5432/test");
 		return new Options(brokerSeconds, fullSeconds, rate, rateSeconds, concurrency, workers, variants, perfTest,
-				profile, peers, host, port, postgres, 5,
+				profile, peers, host, port, postgres, warmUp,
 				Path.of(System.getProperty("warren.root", ".")).toAbsolutePath());
 	}
 
@@ -125,7 +130,8 @@ record Options(int brokerSeconds, int fullSeconds, int rate, int rateSeconds, in
 				  --preload N               also run the reported variant on a store holding N finished tasks
 				                            (1000000: about 6 more minutes)
 				  --peers                   also run Celery (Debian's python3-celery) on the same broker
-				  --quick                   10 s phases, for trying the harness out""";
+				  --warm-up S               full-speed warm-up before each measurement (default 20)
+				  --quick                   5 s warm-up and 10 s phases, for trying the harness out""";
 	}
 
 }
