@@ -100,6 +100,7 @@ class DeadLetterListener extends SettlingListener {
 		MessageProperties from = dead.getMessageProperties();
 		MessageProperties properties = new MessageProperties();
 		properties.setMessageId(from.getMessageId());
+		properties.setCorrelationId(from.getCorrelationId());
 		properties.setType(from.getType());
 		properties.setContentType(from.getContentType());
 		properties.setContentEncoding(from.getContentEncoding());

@@ -39,6 +39,13 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 @Component
 public class TaskTransitions {
 
+	/**
+	 * How many times a task message that reached the delivery limit without being started
+	 * is published again before its task fails: a message that kills its workers before
+	 * they can send a started notice must not go round for ever.
+	 */
+	public static final int MAX_REPUBLISHED = 3;
+
 	private static final Logger log = LoggerFactory.getLogger(TaskTransitions.class);
 
 	private final TaskStore store;
@@ -99,13 +106,6 @@ public class TaskTransitions {
 		batch.write();
 		return applied;
 	}
-
-	/**
-	 * How many times a task message that reached the delivery limit without being started
-	 * is published again before its task fails: a message that kills its workers before
-	 * they can send a started notice must not go round for ever.
-	 */
-	public static final int MAX_REPUBLISHED = 3;
 
 	/**
 	 * The broker dead-lettered the task's message at the queue's delivery limit. The
