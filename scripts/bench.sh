@@ -2,7 +2,7 @@
 # Measures the bare broker's task round trip and Warren end to end on this machine, in one
 # run, against the local broker (and PostgreSQL for --store postgresql or --all). Prints a
 # table and, as its last line, one JSON object. Exits non-zero if any task was lost.
-# The default run takes about 3 minutes; scripts/bench.sh --help lists the options.
+# The default run takes 4-6 minutes; scripts/bench.sh --help lists the options.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -7,8 +7,7 @@ import java.util.List;
 /**
  * What one benchmark run measures.
  *
- * @param brokerSeconds measured seconds of the bare-broker round trip (after 5 s of
- * warm-up)
+ * @param brokerSeconds measured seconds of the bare-broker round trip (after the warm-up)
  * @param fullSeconds seconds of full-speed submission
  * @param rate the fixed submission rate, tasks per second, for latency
  * @param rateSeconds seconds at the fixed rate
