@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** CPU time of local processes, from /proc (Linux); used to charge CPU to each task. */
@@ -16,14 +17,7 @@ final class CpuMeter {
 
 	/** CPU seconds used so far by each named process that can be read. */
 	static Map<String, Double> snapshot(Map<String, Long> processes) {
-		Map<String, Double> seconds = new LinkedHashMap<>();
-		processes.forEach((name, pid) -> {
-			Double used = cpuSeconds(pid);
-			if (used != null) {
-				seconds.put(name, used);
-			}
-		});
-		return seconds;
+		return snapshot(processes, false);
 	}
 
 	/**
@@ -31,19 +25,26 @@ final class CpuMeter {
 	 * Celery worker's pool processes).
 	 */
 	static Map<String, Double> snapshotTrees(Map<String, Long> processes) {
+		return snapshot(processes, true);
+	}
+
+	private static Map<String, Double> snapshot(Map<String, Long> processes, boolean withDescendants) {
 		Map<String, Double> seconds = new LinkedHashMap<>();
 		processes.forEach((name, pid) -> {
 			Double used = cpuSeconds(pid);
-			if (used != null) {
-				double total = used;
+			if (used == null) {
+				return;
+			}
+			double total = used;
+			if (withDescendants) {
 				for (ProcessHandle child : ProcessHandle.of(pid)
 					.map((handle) -> handle.descendants().toList())
-					.orElse(java.util.List.of())) {
+					.orElse(List.of())) {
 					Double childUsed = cpuSeconds(child.pid());
 					total += (childUsed != null) ? childUsed : 0;
 				}
-				seconds.put(name, total);
 			}
+			seconds.put(name, total);
 		});
 		return seconds;
 	}

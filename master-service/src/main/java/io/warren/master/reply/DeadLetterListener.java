@@ -4,9 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import io.warren.master.config.MasterProperties;
 import io.warren.master.task.Applied;
@@ -20,12 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
-import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
-import org.springframework.amqp.rabbit.connection.CorrelationData;
-import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.stereotype.Component;
 
 /**
@@ -48,19 +42,19 @@ class DeadLetterListener extends SettlingListener {
 
 	private final Parking parking;
 
-	private final RabbitTemplate template;
+	private final ConfirmedSender sender;
 
 	private final Topology topology;
 
 	private final Duration confirmTimeout;
 
 	DeadLetterListener(WireFormat wire, TaskTransitions transitions, Parking parking, TransientFailures failures,
-			RabbitTemplate template, Topology topology, MasterProperties properties) {
+			ConfirmedSender sender, Topology topology, MasterProperties properties) {
 		super(failures);
 		this.wire = wire;
 		this.transitions = transitions;
 		this.parking = parking;
-		this.template = template;
+		this.sender = sender;
 		this.topology = topology;
 		this.confirmTimeout = properties.relay().confirmTimeout();
 	}
@@ -115,24 +109,8 @@ class DeadLetterListener extends SettlingListener {
 		});
 		properties.setHeader(ProtocolHeaders.REPUBLISHED, republished);
 		String type = (from.getReceivedRoutingKey() != null) ? from.getReceivedRoutingKey() : from.getType();
-		CorrelationData correlation = new CorrelationData();
-		this.template.send(this.topology.tasksExchange(), type, new Message(dead.getBody(), properties), correlation);
-		CorrelationData.Confirm confirm;
-		try {
-			confirm = correlation.getFuture().get(this.confirmTimeout.toMillis(), TimeUnit.MILLISECONDS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new AmqpException("interrupted waiting for the confirm", ex);
-		}
-		catch (ExecutionException | TimeoutException ex) {
-			throw new AmqpException("no confirm within " + this.confirmTimeout, ex);
-		}
-		if (!confirm.ack() || correlation.getReturned() != null) {
-			throw new AmqpException(
-					"the broker did not take the task message again: " + ((correlation.getReturned() != null)
-							? correlation.getReturned().getReplyText() : confirm.reason()));
-		}
+		this.sender.send(this.topology.tasksExchange(), type, new Message(dead.getBody(), properties),
+				this.confirmTimeout, "task message published again");
 		log.warn(
 				"task {} reached the delivery limit without any worker starting it (held by workers that stopped or"
 						+ " died); published again ({} of {})",
