@@ -125,7 +125,8 @@ class GroupCommit implements SmartLifecycle {
 	 */
 	void commit(List<Submission> batch) {
 		try {
-			this.transactions.executeWithoutResult((status) -> batch.forEach(this::insert));
+			batch.forEach(this::registerTypes);
+			this.transactions.executeWithoutResult((status) -> batch.forEach(this::insertTasks));
 			batch.forEach((submission) -> submission.stored().complete(null));
 		}
 		catch (RuntimeException ex) {
@@ -140,7 +141,8 @@ class GroupCommit implements SmartLifecycle {
 
 	private void storeAlone(Submission submission) {
 		try {
-			this.transactions.executeWithoutResult((status) -> insert(submission));
+			registerTypes(submission);
+			this.transactions.executeWithoutResult((status) -> insertTasks(submission));
 			submission.stored().complete(null);
 		}
 		catch (DuplicateKeyException ex) {
@@ -167,8 +169,23 @@ class GroupCommit implements SmartLifecycle {
 				.isPresent());
 	}
 
-	private void insert(Submission submission) {
-		submission.newTypes().forEach(this.store::registerType);
+	/**
+	 * Registers the submission's new types, each in a transaction of its own: the same
+	 * type registered at the same moment by the other writer or another master is a
+	 * duplicate key here, and means the type is there.
+	 */
+	private void registerTypes(Submission submission) {
+		for (String type : submission.newTypes()) {
+			try {
+				this.transactions.executeWithoutResult((status) -> this.store.registerType(type));
+			}
+			catch (DuplicateKeyException ex) {
+				log.debug("task type {} registered meanwhile by another transaction", type);
+			}
+		}
+	}
+
+	private void insertTasks(Submission submission) {
 		this.store.insertAll(submission.tasks(), submission.publishAfter());
 	}
 

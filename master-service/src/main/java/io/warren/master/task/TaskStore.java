@@ -275,10 +275,10 @@ public class TaskStore {
 	}
 
 	/**
-	 * Records a task type as submitted; does nothing if it already is. Two masters
-	 * registering the same new type at the same moment: one gets a duplicate key (which
-	 * on PostgreSQL aborts its transaction, so it is not swallowed here), and its caller
-	 * stores again, finding the type there.
+	 * Records a task type as submitted; does nothing if it already is. The same type
+	 * registered at the same moment by another transaction raises a duplicate key (which
+	 * on PostgreSQL aborts the transaction): callers register in a transaction of its own
+	 * and take that as done.
 	 */
 	public void registerType(String type) {
 		this.jdbc

@@ -317,6 +317,44 @@ class TaskStoreIntegrationTests {
 			assertThat(other.stored()).as("another row with the same id").isCompletedExceptionally();
 		}
 
+		@Test
+		void newTypeThatAnotherTransactionRegistersAtTheSameMomentDoesNotFailTheSubmission() throws Exception {
+			GroupCommit commits = new GroupCommit(this.store, this.transactions,
+					io.warren.master.config.MasterSettings.with());
+			Task task = Task.submitted(this.ids.next(), "race.new-type", 0, "1", this.now);
+			GroupCommit.Submission submission = new GroupCommit.Submission(List.of(task), Set.of("race.new-type"),
+					this.now, new CompletableFuture<>());
+			java.util.concurrent.CountDownLatch registered = new java.util.concurrent.CountDownLatch(1);
+			java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+			// the other writer (or another master): registers the type, commits later
+			CompletableFuture<Void> other = CompletableFuture
+				.runAsync(() -> this.transactions.executeWithoutResult((status) -> {
+					this.store.registerType("race.new-type");
+					registered.countDown();
+					try {
+						release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+					}
+				}));
+			assertThat(registered.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+			CompletableFuture<Void> committing = CompletableFuture.runAsync(() -> commits.commit(List.of(submission)));
+			org.awaitility.Awaitility.await()
+				.during(java.time.Duration.ofMillis(300))
+				.atMost(java.time.Duration.ofSeconds(5))
+				.until(() -> !submission.stored().isCompletedExceptionally());
+			release.countDown();
+			other.get(30, java.util.concurrent.TimeUnit.SECONDS);
+			committing.get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+			assertThat(submission.stored()).isCompleted();
+			assertThat(submission.stored().isCompletedExceptionally()).isFalse();
+			assertThat(this.store.find(task.id())).isPresent();
+			assertThat(this.store.types()).contains("race.new-type");
+		}
+
 		private GroupCommit.Submission submission(Task task) {
 			return new GroupCommit.Submission(List.of(task), Set.of(), this.now, new CompletableFuture<>());
 		}
