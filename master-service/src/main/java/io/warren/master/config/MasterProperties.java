@@ -36,9 +36,20 @@ public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, Set<St
 	 * @param confirmTimeout how long a task may stay {@code PENDING} before it is
 	 * published again
 	 * @param batchSize the most tasks republished per pass
+	 * @param confirmRecordDelay how long after a broker confirm a task is written
+	 * {@code QUEUED}, together with the confirms that arrived meanwhile; a task a worker
+	 * starts within it is never written {@code QUEUED}
 	 */
 	public record Relay(@DefaultValue("1s") Duration interval, @DefaultValue("10s") Duration confirmTimeout,
-			@DefaultValue("500") int batchSize) {
+			@DefaultValue("500") int batchSize, @DefaultValue("200ms") Duration confirmRecordDelay) {
+
+		public Relay {
+			if (confirmRecordDelay.isNegative() || confirmRecordDelay.compareTo(confirmTimeout.dividedBy(2)) > 0) {
+				throw new IllegalArgumentException(
+						"warren.master.relay.confirm-record-delay must be between 0 and half the confirm-timeout");
+			}
+		}
+
 	}
 
 	/**

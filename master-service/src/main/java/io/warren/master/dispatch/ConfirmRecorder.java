@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import io.warren.master.config.MasterProperties;
 import io.warren.master.task.Task;
 import io.warren.master.task.TaskAttempt;
 import io.warren.master.task.TaskTransitions;
@@ -18,6 +19,12 @@ import org.springframework.stereotype.Component;
  * Moves confirmed tasks to {@code QUEUED} in batches, on its own thread, so that confirm
  * callbacks never wait on the database. A batch that fails to write is not retried: those
  * tasks stay {@code PENDING} and the relay publishes them again, which is safe.
+ * <p>
+ * A confirm is recorded {@code warren.master.relay.confirm-record-delay} after it
+ * arrived, with every confirm that arrived meanwhile: a task that a worker starts within
+ * that time has by then been moved on by its started notice or result, and its confirm
+ * changes nothing (no row write), while the others are written in one transaction. A
+ * stopping master records what it holds at once.
  */
 @Component
 class ConfirmRecorder implements SmartLifecycle {
@@ -26,34 +33,44 @@ class ConfirmRecorder implements SmartLifecycle {
 
 	private static final int BATCH = 500;
 
-	private final LinkedBlockingQueue<Task> confirmed = new LinkedBlockingQueue<>();
+	/** How often a delay checks whether the recorder is stopping. */
+	private static final long STOP_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+	private final LinkedBlockingQueue<Confirmed> confirmed = new LinkedBlockingQueue<>();
 
 	private final TaskTransitions transitions;
 
 	private final InFlight inFlight;
 
+	private final long delayNanos;
+
 	private volatile Thread worker;
 
-	ConfirmRecorder(TaskTransitions transitions, InFlight inFlight) {
+	ConfirmRecorder(TaskTransitions transitions, InFlight inFlight, MasterProperties properties) {
 		this.transitions = transitions;
 		this.inFlight = inFlight;
+		this.delayNanos = properties.relay().confirmRecordDelay().toNanos();
 	}
 
 	/** The broker confirmed this task's message (the task as it was published). */
 	void confirmed(Task task) {
-		this.confirmed.add(task);
+		this.confirmed.add(new Confirmed(task, System.nanoTime()));
 	}
 
 	private void drain() {
 		List<Task> batch = new ArrayList<>(BATCH);
 		while (this.worker != null || !this.confirmed.isEmpty()) {
 			try {
-				Task first = this.confirmed.poll(200, TimeUnit.MILLISECONDS);
+				Confirmed first = this.confirmed.poll(200, TimeUnit.MILLISECONDS);
 				if (first == null) {
 					continue;
 				}
-				batch.add(first);
-				this.confirmed.drainTo(batch, BATCH - 1);
+				awaitDelay(first.arrivedNanos());
+				batch.add(first.task());
+				Confirmed next;
+				while (batch.size() < BATCH && (next = this.confirmed.poll()) != null) {
+					batch.add(next.task());
+				}
 				// one commit per batch: in autocommit, PostgreSQL would commit (and
 				// fsync) every row
 				this.transitions.confirmed(batch);
@@ -71,6 +88,18 @@ class ConfirmRecorder implements SmartLifecycle {
 				batch.forEach((task) -> this.inFlight.remove(new TaskAttempt(task.id(), task.attempt())));
 				batch.clear();
 			}
+		}
+	}
+
+	/**
+	 * Waits until the confirm that arrived at {@code arrivedNanos} is due, or the
+	 * recorder stops.
+	 */
+	private void awaitDelay(long arrivedNanos) throws InterruptedException {
+		long due = arrivedNanos + this.delayNanos;
+		long left;
+		while (this.worker != null && (left = due - System.nanoTime()) > 0) {
+			TimeUnit.NANOSECONDS.sleep(Math.min(left, STOP_CHECK_NANOS));
 		}
 	}
 
@@ -104,6 +133,9 @@ class ConfirmRecorder implements SmartLifecycle {
 	@Override
 	public int getPhase() {
 		return DispatchPhases.CONFIRM_RECORDER;
+	}
+
+	private record Confirmed(Task task, long arrivedNanos) {
 	}
 
 }

@@ -56,7 +56,7 @@ public class TaskTransitions {
 
 	private final ApplicationEventPublisher events;
 
-	TaskTransitions(TaskStore store, WireFormat wire, Clock clock, ApplicationEventPublisher events) {
+	public TaskTransitions(TaskStore store, WireFormat wire, Clock clock, ApplicationEventPublisher events) {
 		this.store = store;
 		this.wire = wire;
 		this.clock = clock;
