@@ -11,6 +11,9 @@ public sealed interface Reply permits StartedNotice, TaskResult, ReleasedNotice 
 	/** The task id. */
 	UUID taskId();
 
+	/** The task type. */
+	String type();
+
 	/** The attempt the delivery belongs to. */
 	int attempt();
 

@@ -11,6 +11,8 @@ import org.springframework.util.unit.DataSize;
  * Settings of the master ({@code warren.master.*}).
  *
  * @param maxBodySize the largest request body accepted; larger ones get 413
+ * @param maxResultSize the largest result stored (its JSON in UTF-8); a larger one fails
+ * its task with {@code RESULT_TOO_LARGE}
  * @param allowedTypes task types that may be submitted; empty means any valid name
  * @param maxTaskTypes the most distinct task types (and so task queues) the master
  * creates
@@ -22,10 +24,10 @@ import org.springframework.util.unit.DataSize;
  * @param monitoring gauges and health checks
  */
 @ConfigurationProperties("warren.master")
-public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, Set<String> allowedTypes,
-		@DefaultValue("100") int maxTaskTypes, @DefaultValue Relay relay, @DefaultValue Replies replies,
-		@DefaultValue Submit submit, @DefaultValue Batch batch, @DefaultValue Paging list,
-		@DefaultValue Monitoring monitoring) {
+public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, @DefaultValue("1MB") DataSize maxResultSize,
+		Set<String> allowedTypes, @DefaultValue("100") int maxTaskTypes, @DefaultValue Relay relay,
+		@DefaultValue Replies replies, @DefaultValue Submit submit, @DefaultValue Batch batch,
+		@DefaultValue Paging list, @DefaultValue Monitoring monitoring) {
 
 	public MasterProperties {
 		allowedTypes = (allowedTypes != null) ? Set.copyOf(allowedTypes) : Set.of();

@@ -3,18 +3,25 @@ package io.warren.master.reply;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
 
 import com.rabbitmq.client.Channel;
 import io.warren.master.task.Applied;
+import io.warren.master.task.RefusedResult;
+import io.warren.master.task.ReplyChecks;
 import io.warren.master.task.StoreFailures;
 import io.warren.master.task.TaskTransitions;
 import io.warren.protocol.MalformedMessageException;
+import io.warren.protocol.ProtocolHeaders;
 import io.warren.protocol.Reply;
+import io.warren.protocol.TaskResult;
 import io.warren.protocol.WireFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.listener.api.ChannelAwareBatchMessageListener;
 import org.springframework.stereotype.Component;
 
@@ -92,6 +99,7 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 		List<Reply> replies = new ArrayList<>(messages.size());
 		List<Message> decoded = new ArrayList<>(messages.size());
 		List<Parked> toPark = new ArrayList<>();
+		List<RefusedResult> refused = new ArrayList<>();
 		for (Message message : messages) {
 			try {
 				replies.add(this.wire.readReply(message));
@@ -99,12 +107,19 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 			}
 			catch (MalformedMessageException ex) {
 				toPark.add(new Parked(message, "malformed reply: " + ex.getMessage()));
+				refusedResult(message, "malformed: " + ex.getMessage()).ifPresent(refused::add);
 			}
 		}
-		List<Applied> applied = applyAll(replies, decoded, toPark);
+		List<Applied> applied = applyAll(replies, decoded, refused, toPark);
 		for (int i = 0; i < applied.size(); i++) {
+			Reply reply = replies.get(i);
 			if (applied.get(i) == Applied.UNKNOWN_TASK) {
-				toPark.add(new Parked(decoded.get(i), "no task with id " + replies.get(i).taskId()));
+				toPark.add(new Parked(decoded.get(i), "no task with id " + reply.taskId()));
+			}
+			else if (applied.get(i) == Applied.INVALID) {
+				String problem = ReplyChecks.problem(reply);
+				toPark.add(new Parked(decoded.get(i), "invalid reply: " + ((problem != null) ? problem
+						: "its type " + reply.type() + " is not the type of task " + reply.taskId())));
 			}
 		}
 		List<Message> unparked = new ArrayList<>();
@@ -126,12 +141,13 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 	 * being unreachable, one reply at a time, so that only the replies it refuses are
 	 * parked. Returns what each reply did ({@code null} for one being parked).
 	 */
-	private List<Applied> applyAll(List<Reply> replies, List<Message> messages, List<Parked> toPark) {
-		if (replies.isEmpty()) {
+	private List<Applied> applyAll(List<Reply> replies, List<Message> messages, List<RefusedResult> refused,
+			List<Parked> toPark) {
+		if (replies.isEmpty() && refused.isEmpty()) {
 			return List.of();
 		}
 		try {
-			return this.transitions.apply(replies);
+			return this.transitions.apply(replies, refused);
 		}
 		catch (RuntimeException ex) {
 			if (StoreFailures.isTransient(ex)) {
@@ -151,9 +167,47 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 				}
 				toPark.add(new Parked(messages.get(i), "refused by the task store: " + ex.getMessage()));
 				applied.add(null);
+				if (replies.get(i) instanceof TaskResult result) {
+					refused.add(new RefusedResult(result.taskId(), result.attempt(),
+							"the task store refused it: " + ex.getMessage()));
+				}
+			}
+		}
+		if (!refused.isEmpty()) {
+			try {
+				this.transitions.apply(List.of(), refused);
+			}
+			catch (RuntimeException ex) {
+				if (StoreFailures.isTransient(ex)) {
+					throw ex;
+				}
+				// their messages are parked all the same: nothing loops
+				log.error("could not fail the tasks of {} refused results: {}", refused.size(), ex.getMessage());
 			}
 		}
 		return applied;
+	}
+
+	/**
+	 * The task and attempt of a result that cannot be decoded, from its properties
+	 * ({@code message_id}, {@code x-warren-attempt}); empty if it is not a result or they
+	 * are missing.
+	 */
+	private static Optional<RefusedResult> refusedResult(Message message, String reason) {
+		MessageProperties properties = message.getMessageProperties();
+		Object attempt = properties.getHeaders().get(ProtocolHeaders.ATTEMPT);
+		if (!ProtocolHeaders.RESULT_TYPE.equals(properties.getType()) || properties.getMessageId() == null
+				|| !(attempt instanceof Number number) || number.longValue() < 1
+				|| number.longValue() > Integer.MAX_VALUE) {
+			return Optional.empty();
+		}
+		try {
+			return Optional
+				.of(new RefusedResult(UUID.fromString(properties.getMessageId()), number.intValue(), reason));
+		}
+		catch (IllegalArgumentException ex) {
+			return Optional.empty();
+		}
 	}
 
 	private void nackAll(Channel channel, long lastTag) {

@@ -21,6 +21,13 @@ public enum Applied {
 	UNKNOWN_TASK,
 
 	/**
+	 * The reply cannot be applied to its task: its type is not the task's, or its
+	 * identifiers do not fit the store ({@link ReplyChecks#problem}). The message is
+	 * parked; a result's task fails with {@link ReplyChecks#REPLY_REFUSED}.
+	 */
+	INVALID,
+
+	/**
 	 * A dead letter at the delivery limit for a task that no worker ever started in this
 	 * attempt: nothing changed, and the message is to be published again.
 	 */

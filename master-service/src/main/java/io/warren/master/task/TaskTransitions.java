@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
+import io.warren.master.config.MasterProperties;
 import io.warren.protocol.Outcome;
 import io.warren.protocol.ReleasedNotice;
 import io.warren.protocol.Reply;
@@ -56,20 +57,42 @@ public class TaskTransitions {
 
 	private final ApplicationEventPublisher events;
 
-	public TaskTransitions(TaskStore store, WireFormat wire, Clock clock, ApplicationEventPublisher events) {
+	private final long maxResultBytes;
+
+	public TaskTransitions(TaskStore store, WireFormat wire, Clock clock, ApplicationEventPublisher events,
+			MasterProperties properties) {
 		this.store = store;
 		this.wire = wire;
 		this.clock = clock;
 		this.events = events;
+		this.maxResultBytes = properties.maxResultSize().toBytes();
 	}
 
 	/** Applies replies in one transaction; returns what each did, in the order given. */
 	@Transactional
 	public List<Applied> apply(List<? extends Reply> replies) {
-		Batch batch = new Batch(replies.stream().map(Reply::taskId).toList(), true);
+		return apply(replies, List.of());
+	}
+
+	/**
+	 * Applies replies and fails the tasks of refused results in one transaction; returns
+	 * what each reply did, in the order given. A result that could not be decoded is
+	 * refused (its worker acked the task message, so nothing else will come): its task
+	 * fails with {@link ReplyChecks#REPLY_REFUSED} if the attempt is current and not
+	 * finished.
+	 */
+	@Transactional
+	public List<Applied> apply(List<? extends Reply> replies, List<RefusedResult> refused) {
+		List<UUID> ids = new ArrayList<>(replies.size() + refused.size());
+		replies.forEach((reply) -> ids.add(reply.taskId()));
+		refused.forEach((result) -> ids.add(result.taskId()));
+		Batch batch = new Batch(ids, true);
 		List<Applied> applied = new ArrayList<>(replies.size());
 		for (Reply reply : replies) {
 			applied.add(batch.apply(reply));
+		}
+		for (RefusedResult result : refused) {
+			batch.refuse(result);
 		}
 		batch.write();
 		return applied;
@@ -176,6 +199,15 @@ public class TaskTransitions {
 				this.stale.merge(kind, 1, Integer::sum);
 				return Applied.STALE;
 			}
+			String problem = invalid(reply, task);
+			if (problem != null) {
+				log.warn("task {} {} from worker {} refused: {}", task.id(), kind, abbreviated(reply.workerId()),
+						problem);
+				if (reply instanceof TaskResult) {
+					fail(task, ReplyChecks.REPLY_REFUSED, "the worker's result was refused: " + problem);
+				}
+				return Applied.INVALID;
+			}
 			Task counted = countDelivery(task, reply);
 			Task next;
 			if (reply instanceof StartedNotice notice) {
@@ -197,6 +229,26 @@ public class TaskTransitions {
 			return Applied.APPLIED;
 		}
 
+		/** A refused result of the task's current attempt fails it. */
+		void refuse(RefusedResult result) {
+			Task task = this.current.get(result.taskId());
+			if (task == null || task.attempt() != result.attempt()) {
+				return;
+			}
+			log.warn("task {} result refused: {}", task.id(), result.reason());
+			fail(task, ReplyChecks.REPLY_REFUSED, "the worker's result was refused: " + result.reason());
+		}
+
+		private void fail(Task task, String code, String message) {
+			TaskStateMachine.next(task.status(), TaskEvent.FAILED).ifPresent((status) -> {
+				Task next = task.finished(status, null, ReplyChecks.storable(new TaskError(code, message, false)), null,
+						null, this.now);
+				this.current.put(task.id(), next);
+				this.changes.add(new TaskChange(task.id(), task.type(), task.status(), status, task.createdAt(),
+						next.startedAt(), this.now, false));
+			});
+		}
+
 		/** Whether a started notice of the task's current attempt was recorded. */
 		boolean started(Task task) {
 			return this.seen.stream()
@@ -213,7 +265,7 @@ public class TaskTransitions {
 				return Applied.STALE;
 			}
 			return TaskStateMachine.next(task.status(), TaskEvent.DEAD_LETTERED).map((status) -> {
-				Task next = task.finished(status, null, error, null, null, this.now);
+				Task next = task.finished(status, null, ReplyChecks.storable(error), null, null, this.now);
 				this.current.put(taskId, next);
 				log.warn("task {} FAILED: its message was dead-lettered ({})", taskId, error.message());
 				this.changes.add(new TaskChange(taskId, task.type(), task.status(), status, task.createdAt(),
@@ -279,13 +331,38 @@ public class TaskTransitions {
 		}
 
 		private Task finish(Task task, TaskResult result) {
-			TaskEvent event = (result.outcome() == Outcome.SUCCEEDED) ? TaskEvent.SUCCEEDED : TaskEvent.FAILED;
-			return TaskStateMachine.next(task.status(), event).map((status) -> {
-				String value = (result.outcome() == Outcome.SUCCEEDED)
-						? TaskTransitions.this.wire.json().writeValueAsString(result.result()) : null;
-				return task.finished(status, value, result.error(), result.workerId(), result.startedAt(),
-						result.finishedAt());
-			}).orElse(null);
+			String value = null;
+			TaskError error = ReplyChecks.storable(result.error());
+			if (result.outcome() == Outcome.SUCCEEDED) {
+				value = TaskTransitions.this.wire.json().writeValueAsString(result.result());
+				if (ReplyChecks.tooLarge(value, TaskTransitions.this.maxResultBytes)) {
+					error = new TaskError(ReplyChecks.RESULT_TOO_LARGE,
+							"the result (" + value.length() + " characters of JSON) is larger than this master stores "
+									+ "(warren.master.max-result-size: " + TaskTransitions.this.maxResultBytes
+									+ " bytes)",
+							false);
+					value = null;
+				}
+			}
+			TaskEvent event = (value != null) ? TaskEvent.SUCCEEDED : TaskEvent.FAILED;
+			String stored = value;
+			TaskError failure = error;
+			return TaskStateMachine.next(task.status(), event)
+				.map((status) -> task.finished(status, stored, failure, result.workerId(), result.startedAt(),
+						result.finishedAt()))
+				.orElse(null);
+		}
+
+		/** Why the reply cannot be applied to the task, or {@code null}. */
+		private static String invalid(Reply reply, Task task) {
+			if (!reply.type().equals(task.type())) {
+				return "its type " + reply.type() + " is not the task's type " + task.type();
+			}
+			return ReplyChecks.problem(reply);
+		}
+
+		private static String abbreviated(String text) {
+			return (text.length() > 80) ? text.substring(0, 80) + "..." : text;
 		}
 
 	}

@@ -48,7 +48,7 @@ class ConfirmRecorderTests {
 	private final List<TasksChanged> announced = Collections.synchronizedList(new ArrayList<>());
 
 	private final TaskTransitions transitions = new TaskTransitions(this.store, new WireFormat("test"),
-			Clock.systemUTC(), (event) -> this.announced.add((TasksChanged) event));
+			Clock.systemUTC(), (event) -> this.announced.add((TasksChanged) event), MasterSettings.with());
 
 	private final InFlight inFlight = new InFlight();
 

@@ -3,6 +3,7 @@ package io.warren.master.it;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -86,6 +87,7 @@ abstract class MasterIntegrationTests {
 		properties.add("warren.master.replies.concurrency=1");
 		properties.add("warren.master.relay.interval=200ms");
 		properties.add("warren.master.monitoring.refresh-interval=200ms");
+		properties.add("warren.master.max-result-size=64KB");
 		return properties;
 	}
 
@@ -189,8 +191,10 @@ abstract class MasterIntegrationTests {
 		sendResult(otherAttempt, UUID.randomUUID(), Outcome.FAILED, null);
 		await().until(() -> stale() == before + 1);
 
+		// the stale result changed nothing: the confirm, recorded a little later, moves
+		// it
+		await().until(() -> "QUEUED".equals(this.api.status(id)));
 		JsonNode view = this.api.task(id);
-		assertThat(view.get("status").asString()).isEqualTo("QUEUED");
 		assertThat(view.get("deliveries").asInt()).isZero();
 	}
 
@@ -458,6 +462,63 @@ abstract class MasterIntegrationTests {
 		assertThat(this.api.task(two.id().toString()).get("deliveries").asInt()).isEqualTo(1);
 	}
 
+	/**
+	 * Results the store cannot hold as sent, each of which once left its task
+	 * {@code RUNNING} for ever (handed back and applied again in a loop): every task ends
+	 * with a clear error, the invalid ones are parked, and the consumer goes on.
+	 */
+	@Test
+	void resultsTheStoreCannotHoldAsSentFinishTheirTasksAndNeverLoop() {
+		String type = type("it.hostile.results");
+		List<String> ids = new ArrayList<>();
+		for (int i = 0; i < 7; i++) {
+			ids.add(this.api.accepted(type, "{\"i\":" + i + "}"));
+		}
+		Map<String, TaskMessage> tasks = new HashMap<>();
+		for (int i = 0; i < ids.size(); i++) {
+			TaskMessage task = this.wire.readTask(take(type));
+			tasks.put(task.id().toString(), task);
+		}
+		String nul = "a\u0000b " + "x".repeat(20_000);
+		sendResult(tasks.get(ids.get(0)), "test-worker", Outcome.FAILED, null,
+				new TaskError(TaskError.HANDLER_ERROR, nul, true));
+		sendResult(tasks.get(ids.get(1)), "w".repeat(300), Outcome.SUCCEEDED, "1", null);
+		sendResult(tasks.get(ids.get(2)), "test-worker", Outcome.FAILED, null,
+				new TaskError("E".repeat(100), "too long a code", false));
+		TaskMessage wrongType = tasks.get(ids.get(3));
+		sendResult(new TaskMessage(wrongType.id(), "it.other.type", 1, 0, null, Instant.now()), "test-worker",
+				Outcome.SUCCEEDED, "1", null);
+		sendUndecodableResult(type, ids.get(4), "null");
+		sendResult(tasks.get(ids.get(5)), "test-worker", Outcome.SUCCEEDED, "{\"big\":\"" + "y".repeat(70_000) + "\"}",
+				null);
+		sendResult(tasks.get(ids.get(6)), "test-worker", Outcome.SUCCEEDED, "{\"text\":\"nul \\u0000 inside\"}", null);
+
+		await().until(() -> ids.stream()
+			.noneMatch((id) -> List.of("PENDING", "QUEUED", "RUNNING").contains(this.api.status(id))));
+		JsonNode cleaned = this.api.task(ids.get(0)).get("error");
+		assertThat(cleaned.get("code").asString()).isEqualTo(TaskError.HANDLER_ERROR);
+		assertThat(cleaned.get("message").asString()).startsWith("a\uFFFDb xxx").hasSize(10_000).endsWith("\u2026");
+		for (int i : new int[] { 1, 2, 3, 4 }) {
+			assertThat(this.api.status(ids.get(i))).isEqualTo("FAILED");
+			assertThat(this.api.task(ids.get(i)).get("error").get("code").asString()).isEqualTo("REPLY_REFUSED");
+		}
+		assertThat(this.api.task(ids.get(1)).get("error").get("message").asString())
+			.contains("workerId is 300 characters long");
+		assertThat(this.api.task(ids.get(3)).get("error").get("message").asString())
+			.contains("type it.other.type is not the task's type " + type);
+		assertThat(this.api.task(ids.get(5)).get("error").get("code").asString()).isEqualTo("RESULT_TOO_LARGE");
+		assertThat(this.api.status(ids.get(6))).isEqualTo("SUCCEEDED");
+		assertThat(this.api.task(ids.get(6)).get("result").get("text").asString()).isEqualTo("nul \u0000 inside");
+
+		// parked: the four refused results; the consumer still applies what follows
+		List<Message> parked = parked(4);
+		assertThat(parked).extracting((m) -> m.getMessageProperties().getMessageId())
+			.containsExactlyInAnyOrder(ids.get(1), ids.get(2), ids.get(3), ids.get(4));
+		String after = this.api.accepted(type, "{}");
+		sendResult(this.wire.readTask(take(type)), UUID.randomUUID(), Outcome.SUCCEEDED, "1");
+		await().until(() -> "SUCCEEDED".equals(this.api.status(after)));
+	}
+
 	@Test
 	void replyForAnUnknownTaskAndAMalformedReplyAreParkedWhileTheConsumerGoesOn() {
 		String type = type("it-park");
@@ -643,16 +704,22 @@ abstract class MasterIntegrationTests {
 				new Message("{not json".getBytes(StandardCharsets.UTF_8), properties));
 	}
 
-	/** Waits for two parked replies: one for the unknown task, one malformed. */
-	void assertParkedAsUnknownAndMalformed(UUID unknown) {
+	/** Waits for {@code count} messages in the parked queue and takes them. */
+	List<Message> parked(int count) {
 		List<Message> parked = new ArrayList<>();
 		await().until(() -> {
 			Message message = this.worker.receive(this.topology.parkedQueue());
 			if (message != null) {
 				parked.add(message);
 			}
-			return parked.size() == 2;
+			return parked.size() == count;
 		});
+		return parked;
+	}
+
+	/** Waits for two parked replies: one for the unknown task, one malformed. */
+	void assertParkedAsUnknownAndMalformed(UUID unknown) {
+		List<Message> parked = parked(2);
 		assertThat(parked).extracting((m) -> m.getMessageProperties().<String>getHeader(ProtocolHeaders.PARK_REASON))
 			.anySatisfy((reason) -> assertThat(reason).isEqualTo("no task with id " + unknown))
 			.anySatisfy((reason) -> assertThat(reason).startsWith("malformed reply"));
@@ -709,6 +776,26 @@ abstract class MasterIntegrationTests {
 	double gauge(String name, String... tags) {
 		var gauge = this.meters.find(name).tags(tags).gauge();
 		return (gauge != null) ? gauge.value() : Double.NaN;
+	}
+
+	void sendResult(TaskMessage task, String workerId, Outcome outcome, String resultJson, TaskError error) {
+		JsonNode result = (resultJson != null) ? this.wire.json().readTree(resultJson) : null;
+		this.worker.send(this.topology.resultsExchange(), Topology.resultRoutingKey(task.type()),
+				this.wire.resultMessage(new TaskResult(task.id(), task.type(), task.attempt(), UUID.randomUUID(),
+						workerId, false, outcome, result, error, Instant.now(), Instant.now())));
+	}
+
+	/**
+	 * A result whose body cannot be decoded, with the properties of the task's result.
+	 */
+	void sendUndecodableResult(String type, String taskId, String body) {
+		MessageProperties properties = new MessageProperties();
+		properties.setHeader(ProtocolHeaders.PROTOCOL, 1);
+		properties.setHeader(ProtocolHeaders.ATTEMPT, 1);
+		properties.setMessageId(taskId);
+		properties.setType(ProtocolHeaders.RESULT_TYPE);
+		this.worker.send(this.topology.resultsExchange(), Topology.resultRoutingKey(type),
+				new Message(body.getBytes(StandardCharsets.UTF_8), properties));
 	}
 
 	void sendResult(TaskMessage task, UUID delivery, Outcome outcome, String resultJson) {

@@ -203,7 +203,8 @@ class TaskStoreIntegrationTests {
 			List<UUID> made = insertOverdue(200);
 			List<TasksChanged> announced = java.util.Collections.synchronizedList(new ArrayList<>());
 			TaskTransitions transitions = new TaskTransitions(this.store, new io.warren.protocol.WireFormat("test"),
-					java.time.Clock.systemUTC(), (event) -> announced.add((TasksChanged) event));
+					java.time.Clock.systemUTC(), (event) -> announced.add((TasksChanged) event),
+					io.warren.master.config.MasterSettings.with());
 			// each consumer reports a started notice and a result of its own delivery for
 			// every task, in its own order, in batches of 50
 			List<List<io.warren.protocol.Reply>> first = batches(made, "w1", false);
@@ -237,7 +238,8 @@ class TaskStoreIntegrationTests {
 			UUID id = insertOverdue(1).get(0);
 			List<TasksChanged> announced = new ArrayList<>();
 			TaskTransitions transitions = new TaskTransitions(this.store, new io.warren.protocol.WireFormat("test"),
-					java.time.Clock.systemUTC(), (event) -> announced.add((TasksChanged) event));
+					java.time.Clock.systemUTC(), (event) -> announced.add((TasksChanged) event),
+					io.warren.master.config.MasterSettings.with());
 			UUID delivery = UUID.randomUUID();
 			Instant at = Instant.now();
 
@@ -278,6 +280,54 @@ class TaskStoreIntegrationTests {
 				batches.add(replies.subList(from, Math.min(replies.size(), from + 50)));
 			}
 			return batches;
+		}
+
+		/**
+		 * Values the store cannot hold as sent (PostgreSQL refuses NUL in text, both
+		 * stores a worker id longer than its column): the task still ends, with what the
+		 * store can hold, in one transaction with the rest of the batch.
+		 */
+		@Test
+		void repliesWithValuesTheStoreCannotHoldAsSentStillFinishTheirTasks() {
+			List<UUID> made = insertOverdue(5);
+			TaskTransitions transitions = new TaskTransitions(this.store, new io.warren.protocol.WireFormat("test"),
+					java.time.Clock.systemUTC(), (event) -> {
+					}, io.warren.master.config.MasterSettings.with());
+			Instant at = Instant.now();
+			io.warren.protocol.TaskError nul = new io.warren.protocol.TaskError("HANDLER_ERROR",
+					"bad byte \u0000 in \u00e9\u4e16 " + "z".repeat(12_000), true);
+
+			List<Applied> applied = this.transactions.execute((s) -> transitions.apply(
+					List.of(new io.warren.protocol.TaskResult(made.get(0), "store-test", 1, UUID.randomUUID(), "w1",
+							false, io.warren.protocol.Outcome.FAILED, null, nul, at, at),
+							new io.warren.protocol.StartedNotice(made.get(1), "store-test", 1, UUID.randomUUID(),
+									"w".repeat(256), false, at),
+							new io.warren.protocol.TaskResult(made.get(2), "store-test", 1, UUID.randomUUID(),
+									"w\u0000", false, io.warren.protocol.Outcome.SUCCEEDED, null, null, at, at)),
+					List.of(new RefusedResult(made.get(3), 1, "malformed: \u0000 not JSON"),
+							new RefusedResult(made.get(4), 2, "of another attempt"))));
+
+			assertThat(applied).containsExactly(Applied.APPLIED, Applied.INVALID, Applied.INVALID);
+			Task cleaned = this.store.find(made.get(0)).orElseThrow();
+			assertThat(cleaned.status()).isEqualTo(TaskStatus.FAILED);
+			assertThat(cleaned.error().message()).startsWith("bad byte \uFFFD in \u00e9\u4e16 zzz").hasSize(10_000);
+			assertThat(this.store.find(made.get(1)).orElseThrow().status())
+				.as("an invalid started notice changes nothing")
+				.isEqualTo(TaskStatus.PENDING);
+			Task refused = this.store.find(made.get(2)).orElseThrow();
+			assertThat(refused.status()).isEqualTo(TaskStatus.FAILED);
+			assertThat(refused.error().code()).isEqualTo("REPLY_REFUSED");
+			assertThat(refused.error().message()).contains("workerId contains the control character U+0000");
+			Task undecodable = this.store.find(made.get(3)).orElseThrow();
+			assertThat(undecodable.status()).isEqualTo(TaskStatus.FAILED);
+			assertThat(undecodable.error().message())
+				.isEqualTo("the worker's result was refused: malformed: \uFFFD not JSON");
+			assertThat(this.store.find(made.get(4)).orElseThrow().status()).as("a refused result of another attempt")
+				.isEqualTo(TaskStatus.PENDING);
+			Applied deadLetter = this.transactions.execute((s) -> transitions.deadLettered(made.get(1), 1,
+					new io.warren.protocol.TaskError("MALFORMED", "nul \u0000", false)));
+			assertThat(deadLetter).isEqualTo(Applied.APPLIED);
+			assertThat(this.store.find(made.get(1)).orElseThrow().error().message()).isEqualTo("nul \uFFFD");
 		}
 
 		@Test
