@@ -130,6 +130,58 @@ class WorkerIntegrationTests {
 		assertThat(result.error().message()).isEqualTo("nope");
 	}
 
+	/**
+	 * Bodies that once threw outside the malformed path and left their delivery unacked,
+	 * holding the consumer: each is dead-lettered with a reason, and the consumers go on.
+	 */
+	@Test
+	void hostileTaskBodiesAreDeadLetteredAndNoConsumerIsHeld() {
+		List<byte[]> bodies = List.of("null".getBytes(StandardCharsets.UTF_8), "[1,2]".getBytes(StandardCharsets.UTF_8),
+				"42".getBytes(StandardCharsets.UTF_8), "\"text\"".getBytes(StandardCharsets.UTF_8), new byte[0],
+				new byte[] { (byte) 0xC0, (byte) 0xAF, '{', '}' },
+				("{\"id\":\"" + UUID.randomUUID() + "\",\"type\":\"echo\",\"attempt\":1,\"priority\":0,"
+						+ "\"payload\":\"" + "p".repeat(2_000_000) + "\",\"createdAt\":\"yesterday\"}")
+					.getBytes(StandardCharsets.UTF_8),
+				("{\"id\":null,\"type\":\"echo\",\"attempt\":1,\"priority\":0,\"payload\":1,"
+						+ "\"createdAt\":\"2026-12-01T00:00:00Z\"}")
+					.getBytes(StandardCharsets.UTF_8));
+		for (int i = 0; i < bodies.size(); i++) {
+			MessageProperties properties = new MessageProperties();
+			properties.setMessageId("hostile-" + i);
+			properties.setHeader(ProtocolHeaders.PROTOCOL, 1);
+			this.master.send(this.topology.tasksExchange(), "echo", new Message(bodies.get(i), properties));
+		}
+
+		List<String> dead = new ArrayList<>();
+		await().atMost(Duration.ofSeconds(30)).until(() -> {
+			Message message = this.master.receive(this.topology.deadLetterQueue());
+			if (message != null) {
+				assertThat(message.getMessageProperties().<String>getHeader(ProtocolHeaders.DEAD_REASON))
+					.startsWith("malformed: ");
+				dead.add(message.getMessageProperties().getMessageId());
+			}
+			return dead.size() == bodies.size();
+		});
+		assertThat(dead).containsExactlyInAnyOrderElementsOf(
+				java.util.stream.IntStream.range(0, bodies.size()).mapToObj((i) -> "hostile-" + i).toList());
+		// more tasks than the echo consumers could hold had any delivery stayed unsettled
+		List<UUID> ids = new ArrayList<>();
+		for (int i = 0; i < 12; i++) {
+			UUID id = UUID.randomUUID();
+			ids.add(id);
+			publish(new TaskMessage(id, "echo", 1, 0, this.wire.json().readTree("{\"n\":" + i + "}"), Instant.now()));
+		}
+		Set<UUID> finished = new HashSet<>();
+		await().atMost(Duration.ofSeconds(30)).until(() -> {
+			Message message = this.master.receive(this.topology.replyQueue(), 1000);
+			if (message != null && this.wire.readReply(message) instanceof TaskResult result) {
+				assertThat(result.outcome()).isEqualTo(Outcome.SUCCEEDED);
+				finished.add(result.taskId());
+			}
+			return finished.containsAll(ids);
+		});
+	}
+
 	@Test
 	void disabledTypeIsNotConsumed() {
 		assertThat(new RabbitAdmin(this.broker).getQueueInfo(this.topology.taskQueue("sleep"))).isNull();

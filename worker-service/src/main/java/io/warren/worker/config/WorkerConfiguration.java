@@ -11,6 +11,7 @@ import io.warren.worker.execution.ExecutionMetrics;
 import io.warren.worker.execution.ReplyBackoff;
 import io.warren.worker.execution.ReplyPublisher;
 import io.warren.worker.execution.RunningTasks;
+import io.warren.worker.execution.StuckDeliveries;
 import io.warren.worker.execution.WorkerContainers;
 import io.warren.worker.handler.HandlerRegistry;
 
@@ -69,6 +70,12 @@ class WorkerConfiguration {
 	@Bean
 	RunningTasks runningTasks() {
 		return new RunningTasks();
+	}
+
+	/** Deliveries running longer than they should: {@code stuck} in the health. */
+	@Bean
+	StuckDeliveries stuckHealthIndicator(RunningTasks runningTasks, WorkerProperties properties) {
+		return new StuckDeliveries(runningTasks, properties.stuckThreshold(), Clock.systemUTC());
 	}
 
 	/** Health of the task consumers: {@code consumers} in {@code /actuator/health}. */

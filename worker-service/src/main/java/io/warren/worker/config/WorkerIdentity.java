@@ -6,6 +6,16 @@ import java.net.UnknownHostException;
 /** This worker's id: {@code warren.worker.id}, or host name and process id. */
 public record WorkerIdentity(String id) {
 
+	/** The longest worker id the master stores. */
+	static final int MAX_LENGTH = 255;
+
+	public WorkerIdentity {
+		if (id.length() > MAX_LENGTH || id.chars().anyMatch(Character::isISOControl)) {
+			throw new IllegalStateException("warren.worker.id must be at most " + MAX_LENGTH
+					+ " characters without control characters (the master refuses replies from other ids)");
+		}
+	}
+
 	static WorkerIdentity of(WorkerProperties properties) {
 		if (!properties.id().isBlank()) {
 			return new WorkerIdentity(properties.id());

@@ -20,11 +20,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param types per task type settings, keyed by type; a type with a dot needs brackets
  * ({@code warren.worker.types.[image.resize].concurrency})
  * @param builtins the built-in handlers
+ * @param stuckThreshold how long one delivery may run before the {@code stuck} health
+ * check reports DOWN with its task id
  */
 @ConfigurationProperties("warren.worker")
 public record WorkerProperties(@DefaultValue("") String id, @DefaultValue("4") int concurrency,
 		@DefaultValue("30s") Duration resultConfirmTimeout, @DefaultValue("25s") Duration drainTimeout,
-		@DefaultValue Backoff replyBackoff, Map<String, TypeSettings> types, @DefaultValue Builtins builtins) {
+		@DefaultValue Backoff replyBackoff, Map<String, TypeSettings> types, @DefaultValue Builtins builtins,
+		@DefaultValue("1h") Duration stuckThreshold) {
 
 	public WorkerProperties {
 		types = (types != null) ? Map.copyOf(types) : Map.of();

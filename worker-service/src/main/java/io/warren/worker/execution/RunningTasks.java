@@ -43,6 +43,11 @@ public class RunningTasks {
 		return this.released.contains(deliveryId);
 	}
 
+	/** The deliveries running now, as their started notices. */
+	public List<StartedNotice> all() {
+		return List.copyOf(this.running.values());
+	}
+
 	/** How many deliveries are running now. */
 	public int count() {
 		return this.running.size();

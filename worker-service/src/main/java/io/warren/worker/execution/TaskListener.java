@@ -85,6 +85,14 @@ public class TaskListener implements ChannelAwareMessageListener {
 			deadLetter(message, channel, tag, ex.getMessage());
 			return;
 		}
+		catch (RuntimeException ex) {
+			// whatever else a body can make decoding throw: the delivery is settled,
+			// never
+			// left holding this consumer
+			log.warn("task message on the queue of {} could not be decoded", this.handler.type(), ex);
+			deadLetter(message, channel, tag, "undecodable task message");
+			return;
+		}
 		if (this.acks.isStopping()) {
 			// a delivery that waited in the prefetch: not started, so not reported; it
 			// stays
