@@ -92,6 +92,63 @@ public final class WarrenApi {
 		}
 	}
 
+	/**
+	 * Sends any method with a raw body (bytes as given, not necessarily UTF-8) as
+	 * {@code application/json}; {@code null} sends none.
+	 */
+	public Answer request(String method, String path, byte[] body) {
+		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(this.base + path));
+		if (body != null) {
+			request.header("Content-Type", "application/json");
+		}
+		return send(request.method(method,
+				(body != null) ? HttpRequest.BodyPublishers.ofByteArray(body) : HttpRequest.BodyPublishers.noBody()));
+	}
+
+	/**
+	 * GETs a request target sent as written, over a plain socket: for targets that
+	 * {@link URI} refuses to build, such as {@code ?limit=%ZZ}.
+	 */
+	public Answer rawGet(String target) {
+		URI base = URI.create(this.base);
+		try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+			socket.setSoTimeout(30_000);
+			socket.getOutputStream()
+				.write(("GET " + target + " HTTP/1.1\r\nHost: " + base.getHost() + "\r\nConnection: close\r\n\r\n")
+					.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+			String response = new String(socket.getInputStream().readAllBytes(),
+					java.nio.charset.StandardCharsets.UTF_8);
+			int headersEnd = response.indexOf("\r\n\r\n");
+			String[] head = response.substring(0, headersEnd).split("\r\n");
+			String contentType = null;
+			boolean chunked = false;
+			for (String header : head) {
+				String lower = header.toLowerCase(java.util.Locale.ROOT);
+				if (lower.startsWith("content-type:")) {
+					contentType = header.substring(header.indexOf(':') + 1).trim();
+				}
+				chunked |= lower.startsWith("transfer-encoding:") && lower.contains("chunked");
+			}
+			String body = response.substring(headersEnd + 4);
+			if (chunked) {
+				StringBuilder joined = new StringBuilder();
+				int at = 0;
+				int size;
+				while ((size = Integer.parseInt(body.substring(at, body.indexOf("\r\n", at)).trim(), 16)) > 0) {
+					int start = body.indexOf("\r\n", at) + 2;
+					joined.append(body, start, start + size);
+					at = start + size + 2;
+				}
+				body = joined.toString();
+			}
+			return new Answer(Integer.parseInt(head[0].split(" ")[1]), null, contentType,
+					body.isEmpty() ? null : this.json.readTree(body));
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("request to the master failed", ex);
+		}
+	}
+
 	/** GETs a path of the master. */
 	public Answer get(String path) {
 		return send(HttpRequest.newBuilder(URI.create(this.base + path)).GET());

@@ -159,7 +159,7 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 		List<Applied> applied = new ArrayList<>(replies.size());
 		for (int i = 0; i < replies.size(); i++) {
 			try {
-				applied.add(this.transitions.apply(List.of(replies.get(i))).get(0));
+				applied.add(this.transitions.apply(List.of(replies.get(i)), List.of()).get(0));
 			}
 			catch (RuntimeException ex) {
 				if (StoreFailures.isTransient(ex)) {

@@ -23,9 +23,6 @@ public final class ReplyChecks {
 	/** Error messages are cut to this many characters. */
 	public static final int MAX_ERROR_MESSAGE = 10_000;
 
-	/** The most characters in one stored text value (H2's limit on its text columns). */
-	public static final int MAX_STORED_TEXT = 1_000_000;
-
 	/** Error code of a task whose result was refused (see {@link #problem}). */
 	public static final String REPLY_REFUSED = "REPLY_REFUSED";
 
@@ -89,12 +86,9 @@ public final class ReplyChecks {
 
 	/**
 	 * Whether a result's JSON text is larger than the master stores: more than
-	 * {@code maxBytes} in UTF-8 or more than {@link #MAX_STORED_TEXT} characters.
+	 * {@code maxBytes} in UTF-8.
 	 */
 	public static boolean tooLarge(String json, long maxBytes) {
-		if (json.length() > MAX_STORED_TEXT) {
-			return true;
-		}
 		// a character is at most three bytes in UTF-8: count only when it could matter
 		return (long) json.length() * 3 > maxBytes && json.getBytes(StandardCharsets.UTF_8).length > maxBytes;
 	}

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.UUID;
 
 import io.warren.master.config.MasterProperties;
+import io.warren.protocol.TaskTypes;
 import io.warren.protocol.WireFormat;
 import tools.jackson.databind.JsonNode;
 
@@ -70,7 +71,11 @@ class TaskController {
 		if (pageSize < 1 || pageSize > this.paging.maxLimit()) {
 			throw new InvalidTaskException("limit", "must be between 1 and " + this.paging.maxLimit());
 		}
-		List<Task> tasks = this.store.list(parseStatus(status), type, parseCursor(after), pageSize + 1);
+		if (type != null && !type.isEmpty() && !TaskTypes.isValid(type)) {
+			throw new InvalidTaskException("type", "is not a valid task type name");
+		}
+		List<Task> tasks = this.store.list(parseStatus(status), (type != null && !type.isEmpty()) ? type : null,
+				parseCursor(after), pageSize + 1);
 		boolean more = tasks.size() > pageSize;
 		List<TaskSummary> items = tasks.stream().limit(pageSize).map(TaskSummary::of).toList();
 		String next = more ? items.get(items.size() - 1).id().toString() : null;

@@ -107,12 +107,45 @@ public class TaskSubmission {
 		return tasks;
 	}
 
+	/**
+	 * Where a payload holds a number that parsed as infinite (such as {@code 1e400}), as
+	 * a path; {@code null} if nowhere. Stored as it is, it would become the text
+	 * {@code "Infinity"}.
+	 */
+	private static String nonFiniteNumber(JsonNode node, String path) {
+		if (node.isFloatingPointNumber()) {
+			return Double.isFinite(node.doubleValue()) ? null : path;
+		}
+		if (node.isObject()) {
+			for (var field : node.properties()) {
+				String found = nonFiniteNumber(field.getValue(), path + "." + field.getKey());
+				if (found != null) {
+					return found;
+				}
+			}
+		}
+		else if (node.isArray()) {
+			for (int i = 0; i < node.size(); i++) {
+				String found = nonFiniteNumber(node.get(i), path + "[" + i + "]");
+				if (found != null) {
+					return found;
+				}
+			}
+		}
+		return null;
+	}
+
 	private Task validated(SubmitTaskRequest request, String prefix, Instant now) {
 		if (request.type() == null) {
 			throw new InvalidTaskException(prefix + "type", "is required");
 		}
 		if (request.payload() == null) {
 			throw new InvalidTaskException(prefix + "payload", "is required (send null for a task without input)");
+		}
+		String unrepresentable = nonFiniteNumber(request.payload(), "$");
+		if (unrepresentable != null) {
+			throw new InvalidTaskException(prefix + "payload",
+					"holds a number too large to represent at " + unrepresentable);
 		}
 		int priority = (request.priority() != null) ? request.priority() : 0;
 		if (priority < 0 || priority > 9) {

@@ -337,9 +337,8 @@ public class TaskTransitions {
 				value = TaskTransitions.this.wire.json().writeValueAsString(result.result());
 				if (ReplyChecks.tooLarge(value, TaskTransitions.this.maxResultBytes)) {
 					error = new TaskError(ReplyChecks.RESULT_TOO_LARGE,
-							"the result (" + value.length() + " characters of JSON) is larger than this master stores "
-									+ "(warren.master.max-result-size: " + TaskTransitions.this.maxResultBytes
-									+ " bytes)",
+							"the result's JSON is larger than this master stores (warren.master.max-result-size: "
+									+ TaskTransitions.this.maxResultBytes + " bytes)",
 							false);
 					value = null;
 				}

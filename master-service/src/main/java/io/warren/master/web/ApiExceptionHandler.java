@@ -4,6 +4,7 @@ import io.warren.master.task.InvalidTaskException;
 import io.warren.master.task.SubmissionsBusyException;
 import io.warren.master.task.TaskNotFoundException;
 import io.warren.master.task.TaskTypeRefusedException;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -76,6 +77,15 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "5").body(problem);
 	}
 
+	/** Tomcat could not decode a query parameter ({@code limit=%ZZ}). */
+	@ExceptionHandler
+	ProblemDetail undecodableParameter(InvalidParameterException ex) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
+				"a query parameter is not valid percent-encoded UTF-8");
+		problem.setTitle("Invalid request");
+		return problem;
+	}
+
 	@ExceptionHandler
 	ProblemDetail unexpected(Exception ex) {
 		log.error("unexpected error serving a request", ex);
@@ -93,7 +103,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 			return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE)
 				.body(BodySizeLimitFilter.tooLarge(tooLarge.limit()));
 		}
-		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, describe(ex));
+		BodyNotUtf8Exception notUtf8 = cause(ex, BodyNotUtf8Exception.class);
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
+				(notUtf8 != null) ? "the body is not valid UTF-8 (near byte " + notUtf8.offset() + ")" : describe(ex));
 		problem.setTitle("Unreadable request body");
 		return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
 	}

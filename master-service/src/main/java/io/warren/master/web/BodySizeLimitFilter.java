@@ -1,6 +1,11 @@
 package io.warren.master.web;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.StandardCharsets;
 
 import io.warren.master.config.MasterProperties;
 import jakarta.servlet.FilterChain;
@@ -24,7 +29,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Caps the raw request body at {@code warren.master.max-body-size}
  * ({@code warren.master.batch.max-body-size} for a batch submission): a declared length
  * over the cap is refused before reading, and a body without one stops being read at the
- * cap. Spring's multipart and form limits do not cover JSON bodies.
+ * cap. Spring's multipart and form limits do not cover JSON bodies. The body must also be
+ * well-formed UTF-8, checked as it is read: Jackson's own decoder takes an overlong form
+ * such as {@code C0 AF} for {@code /}.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -95,6 +102,14 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 
 		private long read;
 
+		/** Reports malformed input (the JDK decoder's default for a new decoder). */
+		private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder();
+
+		private final CharBuffer decoded = CharBuffer.allocate(512);
+
+		/** The start of a sequence that the last read cut in two. */
+		private ByteBuffer pending = ByteBuffer.allocate(0);
+
 		LimitedInputStream(ServletInputStream delegate, long limit) {
 			this.delegate = delegate;
 			this.limit = limit;
@@ -105,6 +120,10 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 			int value = this.delegate.read();
 			if (value >= 0) {
 				count(1);
+				checkUtf8(new byte[] { (byte) value }, 0, 1);
+			}
+			else {
+				endOfBody();
 			}
 			return value;
 		}
@@ -114,8 +133,40 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 			int count = this.delegate.read(buffer, offset, length);
 			if (count > 0) {
 				count(count);
+				checkUtf8(buffer, offset, count);
+			}
+			else if (count < 0) {
+				endOfBody();
 			}
 			return count;
+		}
+
+		private void checkUtf8(byte[] buffer, int offset, int length) throws BodyNotUtf8Exception {
+			ByteBuffer in;
+			if (this.pending.hasRemaining()) {
+				in = ByteBuffer.allocate(this.pending.remaining() + length);
+				in.put(this.pending).put(buffer, offset, length).flip();
+			}
+			else {
+				in = ByteBuffer.wrap(buffer, offset, length);
+			}
+			CoderResult result;
+			do {
+				this.decoded.clear();
+				result = this.utf8.decode(in, this.decoded, false);
+				if (result.isError()) {
+					throw new BodyNotUtf8Exception(this.read - in.remaining());
+				}
+			}
+			while (result.isOverflow());
+			// what is left is the start of a sequence that the next read completes
+			this.pending = in.hasRemaining() ? ByteBuffer.allocate(in.remaining()).put(in).flip() : in;
+		}
+
+		private void endOfBody() throws BodyNotUtf8Exception {
+			if (this.pending.hasRemaining()) {
+				throw new BodyNotUtf8Exception(this.read - this.pending.remaining());
+			}
 		}
 
 		private void count(int bytes) throws BodyTooLargeException {

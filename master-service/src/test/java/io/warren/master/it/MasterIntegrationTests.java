@@ -687,6 +687,60 @@ abstract class MasterIntegrationTests {
 		assertThat(answer.body().get("field").asString()).isEqualTo("type");
 	}
 
+	/**
+	 * Requests found by trying the API as an attacker would: each gets problem details
+	 * with a 4xx that names what is wrong, never a 5xx, and none stores a task.
+	 */
+	@Test
+	void hostileRequestsGetProblemDetailsAndNeverAServerError() {
+		record Case(String method, String path, byte[] body, int status, String detail) {
+		}
+		String type = type("it.hostile.http");
+		byte[] overlong = { '{', '"', 't', 'y', 'p', 'e', '"', ':', '"', 'e', 'c', 'h', 'o', '"', ',', '"', 'p', 'a',
+				'y', 'l', 'o', 'a', 'd', '"', ':', '"', (byte) 0xC0, (byte) 0xAF, '"', '}' };
+		List<Case> cases = List.of(new Case("GET", "/api/v1/tasks?limit=%ZZ", null, 400, "percent-encoded"),
+				new Case("GET", "/api/v1/tasks?type=%3Cscript%3E", null, 400, "not a valid task type"),
+				new Case("GET", "/api/v1/tasks?type=Image.Resize", null, 400, "not a valid task type"),
+				new Case("GET", "/error", null, 404, null), new Case("TRACE", "/api/v1/tasks", null, 405, null),
+				new Case("POST", "/api/v1/tasks", json("{\"type\":7,\"payload\":1}"), 400, "'type'"),
+				new Case("POST", "/api/v1/tasks", json("{\"type\":true,\"payload\":1}"), 400, "'type'"),
+				new Case("POST", "/api/v1/tasks", json("{\"type\":\"" + type + "\",\"payload\":1,\"priority\":\"5\"}"),
+						400, "'priority'"),
+				new Case("POST", "/api/v1/tasks", json("{\"type\":\"" + type + "\",\"payload\":1,\"priority\":5.5}"),
+						400, "'priority'"),
+				new Case("POST", "/api/v1/tasks", json("{\"type\":\"" + type + "\",\"payload\":{\"a\":[1,1e400]}}"),
+						400, "at $.a[1]"),
+				new Case("POST", "/api/v1/tasks/batch",
+						json("{\"tasks\":[{\"type\":\"" + type + "\",\"payload\":-1e999}]}"), 400, "tasks[0].payload"),
+				new Case("POST", "/api/v1/tasks", overlong, 400, "not valid UTF-8"),
+				new Case("POST", "/api/v1/tasks", new byte[] { '{', '"', 't', (byte) 0xE2, (byte) 0x82 }, 400, null),
+				new Case("POST", "/api/v1/tasks", json("null"), 400, null),
+				new Case("POST", "/api/v1/tasks", json("[1,2]"), 400, null));
+		for (Case hostile : cases) {
+			WarrenApi.Answer answer = hostile.path().contains("%ZZ") ? this.api.rawGet(hostile.path())
+					: this.api.request(hostile.method(), hostile.path(), hostile.body());
+			assertThat(answer.status()).as(hostile.method() + " " + hostile.path()).isEqualTo(hostile.status());
+			assertThat(answer.contentType()).as(hostile.path()).startsWith("application/problem+json");
+			assertThat(answer.body().get("status").asInt()).isEqualTo(hostile.status());
+			if (hostile.detail() != null) {
+				assertThat(answer.body().toString()).as(hostile.path()).contains(hostile.detail());
+			}
+		}
+		assertThat(this.api.get("/api/v1/tasks?type=" + type).body().get("items")).isEmpty();
+		// the same values, well-formed, are accepted
+		assertThat(
+				this.api
+					.request("POST", "/api/v1/tasks",
+							json("{\"type\":\"" + type
+									+ "\",\"payload\":{\"a\":[1,1e300],\"t\":\"\u20ac /\"},\"priority\":5}"))
+					.status())
+			.isEqualTo(202);
+	}
+
+	private static byte[] json(String text) {
+		return text.getBytes(StandardCharsets.UTF_8);
+	}
+
 	@Test
 	void pathThatTomcatRefusesBeforeSpringIsStillAProblem() {
 		WarrenApi.Answer answer = this.api.get("/api/v1/tasks/a%2Fb");

@@ -7,6 +7,7 @@ import java.util.UUID;
 
 import com.rabbitmq.client.Channel;
 import io.warren.master.task.Applied;
+import io.warren.master.task.RefusedResult;
 import io.warren.master.task.TaskTransitions;
 import io.warren.protocol.Outcome;
 import io.warren.protocol.Reply;
@@ -52,7 +53,8 @@ class ReplyBatchListenerTests {
 
 	@Test
 	void batchIsAckedWithOneMultipleAckOnceApplied() throws Exception {
-		given(this.transitions.apply(any())).willReturn(List.of(Applied.APPLIED, Applied.APPLIED, Applied.STALE));
+		given(this.transitions.apply(any(), any()))
+			.willReturn(List.of(Applied.APPLIED, Applied.APPLIED, Applied.STALE));
 
 		this.listener.onMessageBatch(List.of(result(5), result(6), result(7)), this.channel);
 
@@ -63,7 +65,7 @@ class ReplyBatchListenerTests {
 
 	@Test
 	void batchWhoseCommitFailedIsHandedBackWhole() throws Exception {
-		given(this.transitions.apply(any())).willThrow(new DataAccessResourceFailureException("database down"));
+		given(this.transitions.apply(any(), any())).willThrow(new DataAccessResourceFailureException("database down"));
 
 		this.listener.onMessageBatch(List.of(result(6), result(7)), this.channel);
 
@@ -76,35 +78,59 @@ class ReplyBatchListenerTests {
 		MessageProperties properties = new MessageProperties();
 		properties.setDeliveryTag(8);
 		Message garbage = new Message("nope".getBytes(StandardCharsets.UTF_8), properties);
-		given(this.transitions.apply(any())).willReturn(List.of(Applied.APPLIED));
+		given(this.transitions.apply(any(), any())).willReturn(List.of(Applied.APPLIED));
 
 		this.listener.onMessageBatch(List.of(result(7), garbage), this.channel);
 
-		verify(this.transitions).apply(argThat((List<? extends Reply> replies) -> replies.size() == 1));
+		verify(this.transitions).apply(argThat((List<? extends Reply> replies) -> replies.size() == 1), eq(List.of()));
 		verify(this.parking).park(eq(garbage), startsWith("malformed reply"), eq("replies"));
 		verify(this.channel).basicAck(8, true);
+	}
+
+	@Test
+	void undecodableResultThatNamesItsTaskFailsTheTaskAndIsParked() throws Exception {
+		UUID task = UUID.randomUUID();
+		MessageProperties properties = new MessageProperties();
+		properties.setDeliveryTag(9);
+		properties.setType(io.warren.protocol.ProtocolHeaders.RESULT_TYPE);
+		properties.setMessageId(task.toString());
+		properties.setHeader(io.warren.protocol.ProtocolHeaders.PROTOCOL, 1);
+		properties.setHeader(io.warren.protocol.ProtocolHeaders.ATTEMPT, 2);
+		Message undecodable = new Message("null".getBytes(StandardCharsets.UTF_8), properties);
+
+		this.listener.onMessageBatch(List.of(undecodable), this.channel);
+
+		verify(this.transitions).apply(eq(List.of()), argThat((List<RefusedResult> results) -> results.size() == 1
+				&& results.get(0).taskId().equals(task) && results.get(0).attempt() == 2));
+		verify(this.parking).park(eq(undecodable), startsWith("malformed reply"), eq("replies"));
+		verify(this.channel).basicAck(9, true);
 	}
 
 	@Test
 	void replyTheStoreRefusesIsParkedAloneWhileTheOthersCommit() throws Exception {
 		Message good = result(10);
 		Message refused = result(11);
-		given(this.transitions.apply(argThat((List<? extends Reply> replies) -> replies.size() == 2)))
+		given(this.transitions.apply(argThat((List<? extends Reply> replies) -> replies.size() == 2), any()))
 			.willThrow(new DataIntegrityViolationException("invalid byte sequence for encoding UTF8: 0x00"));
-		given(this.transitions.apply(List.of(reply(good)))).willReturn(List.of(Applied.APPLIED));
-		given(this.transitions.apply(List.of(reply(refused))))
+		given(this.transitions.apply(List.of(reply(good)), List.of())).willReturn(List.of(Applied.APPLIED));
+		given(this.transitions.apply(List.of(reply(refused)), List.of()))
 			.willThrow(new DataIntegrityViolationException("invalid byte sequence for encoding UTF8: 0x00"));
 
 		this.listener.onMessageBatch(List.of(good, refused), this.channel);
 
 		verify(this.parking).park(eq(refused), startsWith("refused by the task store"), eq("replies"));
 		verify(this.parking, never()).park(eq(good), anyString(), anyString());
+		// its worker acked the task: the task fails rather than stay RUNNING
+		verify(this.transitions).apply(eq(List.of()),
+				argThat((List<RefusedResult> results) -> results.size() == 1
+						&& results.get(0).taskId().equals(reply(refused).taskId())
+						&& results.get(0).reason().startsWith("the task store refused it")));
 		verify(this.channel).basicAck(11, true);
 	}
 
 	@Test
 	void replyThatCouldNotBeParkedIsHandedBackAloneAndTheRestAcked() throws Exception {
-		given(this.transitions.apply(any())).willReturn(List.of(Applied.APPLIED, Applied.UNKNOWN_TASK));
+		given(this.transitions.apply(any(), any())).willReturn(List.of(Applied.APPLIED, Applied.UNKNOWN_TASK));
 		willThrow(new org.springframework.amqp.AmqpException("no confirm")).given(this.parking)
 			.park(any(), anyString(), anyString());
 

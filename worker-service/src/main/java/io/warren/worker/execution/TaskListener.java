@@ -193,7 +193,8 @@ public class TaskListener implements ChannelAwareMessageListener {
 			else {
 				log.debug("task {} handler failed: {}", task.id(), ex.getMessage());
 			}
-			String message = (ex.getMessage() != null) ? ex.getMessage() : ex.getClass().getSimpleName();
+			// the handler's own words, never a class name: the log above has the details
+			String message = (ex.getMessage() != null) ? ex.getMessage() : "the handler failed without a message";
 			return new TaskResult(task.id(), task.type(), task.attempt(), context.deliveryId(), this.workerId,
 					context.redelivered(), Outcome.FAILED, null, new TaskError(errorCode(ex), message, retryable),
 					started, this.clock.instant());

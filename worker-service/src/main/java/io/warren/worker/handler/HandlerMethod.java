@@ -4,15 +4,21 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Type;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.util.ReflectionUtils;
 
 /** One {@link TaskHandler} method, ready to be called with a payload and a context. */
 public final class HandlerMethod {
+
+	private static final Logger log = LoggerFactory.getLogger(HandlerMethod.class);
 
 	private final String type;
 
@@ -74,9 +80,49 @@ public final class HandlerMethod {
 			return this.json.treeToValue(payload, target);
 		}
 		catch (JacksonException ex) {
-			throw new InvalidPayloadException(
-					"payload does not fit the handler of " + this.type + ": " + ex.getOriginalMessage(), ex);
+			// the reason in the task record names no class of this worker: where, and
+			// what
+			// was expected; the log keeps Jackson's own words
+			log.debug("payload of a {} task does not fit {}: {}", this.type, describe(), ex.getOriginalMessage());
+			throw new InvalidPayloadException("payload does not fit the handler of " + this.type + ": "
+					+ expected(ex, target) + " at " + path(ex), ex);
 		}
+	}
+
+	private static String path(JacksonException ex) {
+		StringBuilder path = new StringBuilder("$");
+		for (JacksonException.Reference reference : ex.getPath()) {
+			if (reference.getPropertyName() != null) {
+				path.append('.').append(reference.getPropertyName());
+			}
+			else if (reference.getIndex() >= 0) {
+				path.append('[').append(reference.getIndex()).append(']');
+			}
+		}
+		return path.toString();
+	}
+
+	/** What the handler expected where the payload did not fit, in JSON's words. */
+	private static String expected(JacksonException ex, JavaType target) {
+		Class<?> type = (ex instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null)
+				? mismatch.getTargetType() : target.getRawClass();
+		if (ex instanceof UnrecognizedPropertyException unknown) {
+			return "unknown field '" + unknown.getPropertyName() + "'";
+		}
+		if (type.isPrimitive() && type != boolean.class && type != char.class || Number.class.isAssignableFrom(type)) {
+			return "expected a number";
+		}
+		if (type == boolean.class || type == Boolean.class) {
+			return "expected true or false";
+		}
+		if (CharSequence.class.isAssignableFrom(type) || type == char.class || type == Character.class
+				|| type.isEnum()) {
+			return "expected a string";
+		}
+		if (type.isArray() || java.util.Collection.class.isAssignableFrom(type)) {
+			return "expected an array";
+		}
+		return "expected an object with the handler's fields";
 	}
 
 	String describe() {
