@@ -46,11 +46,14 @@ public final class WarrenApi {
 		return post("/api/v1/tasks", body);
 	}
 
-	/** POSTs a raw JSON body to a path of the master. */
-	public Answer post(String path, String body) {
-		return send(HttpRequest.newBuilder(URI.create(this.base + path))
-			.header("Content-Type", "application/json")
-			.POST(HttpRequest.BodyPublishers.ofString(body)));
+	/** POSTs a raw JSON body to a path of the master, with headers as name, value... */
+	public Answer post(String path, String body, String... headers) {
+		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(this.base + path))
+			.header("Content-Type", "application/json");
+		for (int i = 0; i < headers.length; i += 2) {
+			request.header(headers[i], headers[i + 1]);
+		}
+		return send(request.POST(HttpRequest.BodyPublishers.ofString(body)));
 	}
 
 	/** The task view, or null if the task is unknown. */

@@ -11,6 +11,8 @@ import org.springframework.util.unit.DataSize;
  * Settings of the master ({@code warren.master.*}).
  *
  * @param maxBodySize the largest request body accepted; larger ones get 413
+ * @param idempotencyWindow how long an {@code Idempotency-Key} returns the tasks it
+ * created; after it the key may be used again
  * @param maxResultSize the largest result stored (its JSON in UTF-8); a larger one fails
  * its task with {@code RESULT_TOO_LARGE}
  * @param allowedTypes task types that may be submitted; empty means any valid name
@@ -25,9 +27,10 @@ import org.springframework.util.unit.DataSize;
  */
 @ConfigurationProperties("warren.master")
 public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, @DefaultValue("1MB") DataSize maxResultSize,
-		Set<String> allowedTypes, @DefaultValue("100") int maxTaskTypes, @DefaultValue Relay relay,
-		@DefaultValue Replies replies, @DefaultValue Submit submit, @DefaultValue Batch batch,
-		@DefaultValue Paging list, @DefaultValue Monitoring monitoring) {
+		@DefaultValue("24h") Duration idempotencyWindow, Set<String> allowedTypes,
+		@DefaultValue("100") int maxTaskTypes, @DefaultValue Relay relay, @DefaultValue Replies replies,
+		@DefaultValue Submit submit, @DefaultValue Batch batch, @DefaultValue Paging list,
+		@DefaultValue Monitoring monitoring) {
 
 	public MasterProperties {
 		allowedTypes = (allowedTypes != null) ? Set.copyOf(allowedTypes) : Set.of();

@@ -63,12 +63,13 @@ class GroupCommit implements SmartLifecycle {
 	}
 
 	/**
-	 * Stores the tasks, all or none, with the task types they are the first of, in a
-	 * transaction shared with other submissions; returns once they are committed, or
-	 * throws what the store threw.
+	 * Stores the tasks, all or none, with the task types they are the first of and the
+	 * idempotency key they were submitted with (or {@code null}), in a transaction shared
+	 * with other submissions; returns once they are committed, or throws what the store
+	 * threw (a duplicate key when that idempotency key is already recorded).
 	 */
-	void store(List<Task> tasks, Set<String> newTypes, Instant publishAfter) {
-		Submission submission = new Submission(tasks, newTypes, publishAfter, new CompletableFuture<>());
+	void store(List<Task> tasks, Set<String> newTypes, Instant publishAfter, IdempotencyKey key) {
+		Submission submission = new Submission(tasks, newTypes, publishAfter, key, new CompletableFuture<>());
 		if (!this.running || !this.waiting.offer(submission)) {
 			throw busy();
 		}
@@ -186,6 +187,10 @@ class GroupCommit implements SmartLifecycle {
 	}
 
 	private void insertTasks(Submission submission) {
+		if (submission.key() != null) {
+			// first: a key used meanwhile fails this submission before its rows
+			this.store.insertIdempotencyKey(submission.key());
+		}
 		this.store.insertAll(submission.tasks(), submission.publishAfter());
 	}
 
@@ -225,7 +230,13 @@ class GroupCommit implements SmartLifecycle {
 		return PHASE;
 	}
 
-	record Submission(List<Task> tasks, Set<String> newTypes, Instant publishAfter, CompletableFuture<Void> stored) {
+	record Submission(List<Task> tasks, Set<String> newTypes, Instant publishAfter, IdempotencyKey key,
+			CompletableFuture<Void> stored) {
+
+		Submission(List<Task> tasks, Set<String> newTypes, Instant publishAfter, CompletableFuture<Void> stored) {
+			this(tasks, newTypes, publishAfter, null, stored);
+		}
+
 	}
 
 }

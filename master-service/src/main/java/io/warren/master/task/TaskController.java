@@ -16,6 +16,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -24,6 +25,9 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 @RequestMapping(path = "/api/v1/tasks", produces = MediaType.APPLICATION_JSON_VALUE)
 class TaskController {
+
+	/** The request header that makes a submission safe to retry. */
+	static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
 	private final TaskSubmission submission;
 
@@ -41,8 +45,15 @@ class TaskController {
 	}
 
 	@PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
-	ResponseEntity<TaskView> submit(@RequestBody SubmitTaskRequest request) {
-		Task task = this.submission.submit(request.type(), request.payload(), request.priority());
+	ResponseEntity<TaskView> submit(@RequestBody SubmitTaskRequest request,
+			@RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
+		TaskSubmission.Submitted submitted = this.submission.submit(request.type(), request.payload(),
+				request.priority(), idempotencyKey);
+		Task task = submitted.tasks().get(0);
+		if (submitted.replayed()) {
+			// created by the first request with this key: as it is now
+			return ResponseEntity.ok().location(URI.create("/api/v1/tasks/" + task.id())).body(view(task));
+		}
 		// the payload as received: no need to parse the stored text again
 		return ResponseEntity.accepted()
 			.location(URI.create("/api/v1/tasks/" + task.id()))
@@ -54,9 +65,11 @@ class TaskController {
 	 * invalid, none (the problem names its index and field).
 	 */
 	@PostMapping(path = "/batch", consumes = MediaType.APPLICATION_JSON_VALUE)
-	ResponseEntity<BatchAccepted> submitBatch(@RequestBody SubmitBatchRequest request) {
-		List<Task> tasks = this.submission.submitAll(request.tasks());
-		return ResponseEntity.accepted().body(new BatchAccepted(tasks.stream().map(Task::id).toList()));
+	ResponseEntity<BatchAccepted> submitBatch(@RequestBody SubmitBatchRequest request,
+			@RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
+		TaskSubmission.Submitted submitted = this.submission.submitAll(request.tasks(), idempotencyKey);
+		BatchAccepted accepted = new BatchAccepted(submitted.tasks().stream().map(Task::id).toList());
+		return submitted.replayed() ? ResponseEntity.ok(accepted) : ResponseEntity.accepted().body(accepted);
 	}
 
 	@GetMapping("/{id}")

@@ -269,6 +269,44 @@ public class TaskStore {
 		return this.jdbc.sql(sql.toString()).params(params).query(TaskStore::summary).list();
 	}
 
+	/**
+	 * Records an idempotency key with the tasks it created; call in the transaction that
+	 * inserts them. The same key in the same scope already recorded (by a concurrent
+	 * request, another master) raises a duplicate key.
+	 */
+	public void insertIdempotencyKey(IdempotencyKey key) {
+		this.jdbc
+			.sql("INSERT INTO idempotency_keys (scope, idem_key, fingerprint, task_ids, created_at) "
+					+ "VALUES (?, ?, ?, ?, ?)")
+			.params(key.scope(), key.key(), key.fingerprint(),
+					String.join(",", key.taskIds().stream().map(UUID::toString).toList()), utc(key.createdAt()))
+			.update();
+	}
+
+	/**
+	 * The key as recorded at or after {@code notBefore}; an older record of it is
+	 * deleted, so that the key can be used again.
+	 */
+	public Optional<IdempotencyKey> findIdempotencyKey(String scope, String key, Instant notBefore) {
+		this.jdbc.sql("DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND created_at < ?")
+			.params(scope, key, utc(notBefore))
+			.update();
+		return this.jdbc
+			.sql("SELECT scope, idem_key, fingerprint, task_ids, created_at FROM idempotency_keys "
+					+ "WHERE scope = ? AND idem_key = ?")
+			.params(scope, key)
+			.query((rs, row) -> new IdempotencyKey(rs.getString("scope"), rs.getString("idem_key"),
+					rs.getString("fingerprint"),
+					java.util.Arrays.stream(rs.getString("task_ids").split(",")).map(UUID::fromString).toList(),
+					instant(rs, "created_at")))
+			.optional();
+	}
+
+	/** Deletes the keys recorded before {@code notBefore}; returns how many. */
+	public int purgeIdempotencyKeys(Instant notBefore) {
+		return this.jdbc.sql("DELETE FROM idempotency_keys WHERE created_at < ?").param(utc(notBefore)).update();
+	}
+
 	/** The task types that have ever been submitted. */
 	public List<String> types() {
 		return this.jdbc.sql("SELECT type FROM task_types").query(String.class).list();

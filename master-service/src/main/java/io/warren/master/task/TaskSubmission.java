@@ -6,6 +6,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import io.warren.master.config.MasterProperties;
@@ -15,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
 
 /**
@@ -44,8 +46,11 @@ public class TaskSubmission {
 
 	private final ApplicationEventPublisher events;
 
+	private final TaskStore store;
+
 	TaskSubmission(TaskTypePolicy policy, TaskIds ids, GroupCommit commits, TaskDispatcher dispatcher, WireFormat wire,
-			Clock clock, MasterProperties properties, ApplicationEventPublisher events) {
+			Clock clock, MasterProperties properties, ApplicationEventPublisher events, TaskStore store) {
+		this.store = store;
 		this.policy = policy;
 		this.ids = ids;
 		this.commits = commits;
@@ -56,9 +61,23 @@ public class TaskSubmission {
 		this.events = events;
 	}
 
+	/** The scope of every idempotency key until submissions carry an API key. */
+	static final String SCOPE = "";
+
+	private static final int MAX_KEY_LENGTH = 255;
+
 	/** Validates, stores and starts publishing a task; returns the stored record. */
 	public Task submit(String type, JsonNode payload, Integer priority) {
-		return store(List.of(new SubmitTaskRequest(type, payload, priority)), "").get(0);
+		return submit(type, payload, priority, null).tasks().get(0);
+	}
+
+	/**
+	 * As {@link #submit(String, JsonNode, Integer)}, with an {@code Idempotency-Key} (or
+	 * {@code null}): a key already used with the same request returns the task it
+	 * created, marked as replayed; with another request it is refused.
+	 */
+	public Submitted submit(String type, JsonNode payload, Integer priority, String idempotencyKey) {
+		return store(List.of(new SubmitTaskRequest(type, payload, priority)), "", idempotencyKey);
 	}
 
 	/**
@@ -66,6 +85,11 @@ public class TaskSubmission {
 	 * its index), then stores them all in one transaction, in order.
 	 */
 	public List<Task> submitAll(List<SubmitTaskRequest> requests) {
+		return submitAll(requests, null).tasks();
+	}
+
+	/** As {@link #submitAll(List)}, with an {@code Idempotency-Key} (or {@code null}). */
+	public Submitted submitAll(List<SubmitTaskRequest> requests, String idempotencyKey) {
 		if (requests == null || requests.isEmpty()) {
 			throw new InvalidTaskException("tasks", "must hold at least one task");
 		}
@@ -74,10 +98,20 @@ public class TaskSubmission {
 			throw new InvalidTaskException("tasks", "holds " + requests.size() + " tasks, at most " + most
 					+ " are accepted in one request (warren.master.batch.max-tasks)");
 		}
-		return store(requests, "tasks[%d].");
+		return store(requests, "tasks[%d].", idempotencyKey);
 	}
 
-	private List<Task> store(List<SubmitTaskRequest> requests, String fieldPrefix) {
+	/**
+	 * What a submission did.
+	 *
+	 * @param tasks the tasks, in the order submitted
+	 * @param replayed whether they were created by an earlier submission with the same
+	 * idempotency key (nothing was stored now)
+	 */
+	public record Submitted(List<Task> tasks, boolean replayed) {
+	}
+
+	private Submitted store(List<SubmitTaskRequest> requests, String fieldPrefix, String idempotencyKey) {
 		// both stores keep microseconds: the 202 shows what a later GET will show
 		Instant now = this.clock.instant().truncatedTo(ChronoUnit.MICROS);
 		List<Task> tasks = new ArrayList<>(requests.size());
@@ -90,12 +124,31 @@ public class TaskSubmission {
 			}
 			tasks.add(validated(request, prefix, now));
 		}
+		IdempotencyKey key = null;
+		if (idempotencyKey != null) {
+			requireValid(idempotencyKey);
+			String fingerprint = fingerprint(fieldPrefix.isEmpty() ? "task" : "batch", tasks);
+			Optional<Submitted> replay = replay(idempotencyKey, fingerprint, now);
+			if (replay.isPresent()) {
+				return replay.get();
+			}
+			key = new IdempotencyKey(SCOPE, idempotencyKey, fingerprint, tasks.stream().map(Task::id).toList(), now);
+		}
 		// the new types of the whole submission against the cap; registered with its rows
 		Set<String> newTypes = this.policy.checkAll(tasks.stream().map(Task::type).toList());
 		if (this.dispatcher.isBehind()) {
 			throw new SubmissionsBusyException("publishing to the broker is behind; retry shortly");
 		}
-		this.commits.store(tasks, newTypes, now.plus(this.properties.relay().confirmTimeout()));
+		try {
+			this.commits.store(tasks, newTypes, now.plus(this.properties.relay().confirmTimeout()), key);
+		}
+		catch (DuplicateKeyException ex) {
+			// the same key, committed meanwhile by a concurrent request or another master
+			if (key == null) {
+				throw ex;
+			}
+			return replay(idempotencyKey, key.fingerprint(), now).orElseThrow(() -> ex);
+		}
 		this.policy.remember(newTypes);
 		List<TaskChange> changes = new ArrayList<>(tasks.size());
 		for (Task task : tasks) {
@@ -104,7 +157,78 @@ public class TaskSubmission {
 		}
 		this.events.publishEvent(new TasksChanged(changes, Map.of(), Map.of()));
 		tasks.forEach(this.dispatcher::publishSoon);
-		return tasks;
+		return new Submitted(tasks, false);
+	}
+
+	/**
+	 * The tasks of the earlier submission with this key, if it is recorded within the
+	 * idempotency window; refused if that submission was another request.
+	 */
+	private Optional<Submitted> replay(String idempotencyKey, String fingerprint, Instant now) {
+		return this.store.findIdempotencyKey(SCOPE, idempotencyKey, now.minus(this.properties.idempotencyWindow()))
+			.map((found) -> {
+				if (!found.fingerprint().equals(fingerprint)) {
+					throw new IdempotencyKeyReusedException("Idempotency-Key " + idempotencyKey
+							+ " was already used with another request; use a new key for a new request");
+				}
+				List<Task> tasks = new ArrayList<>(found.taskIds().size());
+				found.taskIds().forEach((id) -> this.store.find(id).ifPresent(tasks::add));
+				return new Submitted(tasks, true);
+			});
+	}
+
+	private static void requireValid(String idempotencyKey) {
+		if (idempotencyKey.isEmpty() || idempotencyKey.length() > MAX_KEY_LENGTH
+				|| !idempotencyKey.chars().allMatch((c) -> c >= 0x21 && c <= 0x7E)) {
+			throw new InvalidTaskException("Idempotency-Key",
+					"must be 1 to " + MAX_KEY_LENGTH + " printable ASCII characters without spaces");
+		}
+	}
+
+	/**
+	 * SHA-256 of the request as canonical JSON (object keys sorted, no white space,
+	 * priority as applied): the same request written differently has the same
+	 * fingerprint.
+	 */
+	private String fingerprint(String kind, List<Task> tasks) {
+		StringBuilder canonical = new StringBuilder(kind);
+		for (Task task : tasks) {
+			canonical.append('\n').append(task.type()).append('\n').append(task.priority()).append('\n');
+			canonical(this.wire.json().readTree(task.payload()), canonical);
+		}
+		try {
+			return java.util.HexFormat.of()
+				.formatHex(java.security.MessageDigest.getInstance("SHA-256")
+					.digest(canonical.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+		}
+		catch (java.security.NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("every Java platform has SHA-256", ex);
+		}
+	}
+
+	private static void canonical(JsonNode node, StringBuilder out) {
+		if (node.isObject()) {
+			List<String> names = new ArrayList<>(node.propertyNames());
+			java.util.Collections.sort(names);
+			out.append('{');
+			for (int i = 0; i < names.size(); i++) {
+				out.append((i > 0) ? "," : "").append(tools.jackson.databind.node.StringNode.valueOf(names.get(i)));
+				out.append(':');
+				canonical(node.get(names.get(i)), out);
+			}
+			out.append('}');
+		}
+		else if (node.isArray()) {
+			out.append('[');
+			for (int i = 0; i < node.size(); i++) {
+				out.append((i > 0) ? "," : "");
+				canonical(node.get(i), out);
+			}
+			out.append(']');
+		}
+		else {
+			out.append(node);
+		}
 	}
 
 	/**

@@ -1,5 +1,6 @@
 package io.warren.master.web;
 
+import io.warren.master.task.IdempotencyKeyReusedException;
 import io.warren.master.task.InvalidTaskException;
 import io.warren.master.task.SubmissionsBusyException;
 import io.warren.master.task.TaskNotFoundException;
@@ -46,6 +47,13 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	ProblemDetail refused(TaskTypeRefusedException ex) {
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_CONTENT, ex.getMessage());
 		problem.setTitle("Task type refused");
+		return problem;
+	}
+
+	@ExceptionHandler
+	ProblemDetail keyReused(IdempotencyKeyReusedException ex) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_CONTENT, ex.getMessage());
+		problem.setTitle("Idempotency key reused");
 		return problem;
 	}
 

@@ -4,8 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -735,6 +737,96 @@ abstract class MasterIntegrationTests {
 									+ "\",\"payload\":{\"a\":[1,1e300],\"t\":\"\u20ac /\"},\"priority\":5}"))
 					.status())
 			.isEqualTo(202);
+	}
+
+	@Test
+	void sameIdempotencyKeyAndRequestReturnsTheFirstTaskAndAnotherRequestIsRefused() {
+		String type = type("it.idempotent");
+		String key = "order-4711-" + UUID.randomUUID();
+		WarrenApi.Answer first = this.api.post("/api/v1/tasks",
+				"{\"type\":\"" + type + "\",\"payload\":{\"to\":\"a@example.com\",\"n\":[1,2]}}", "Idempotency-Key",
+				key);
+		// the same request written differently: keys in another order, priority spelled
+		// out
+		WarrenApi.Answer again = this.api.post("/api/v1/tasks",
+				"{ \"priority\": 0, \"payload\": {\"n\": [1, 2], \"to\": \"a@example.com\"}, \"type\": \"" + type
+						+ "\" }",
+				"Idempotency-Key", key);
+		WarrenApi.Answer other = this.api.post("/api/v1/tasks",
+				"{\"type\":\"" + type + "\",\"payload\":{\"to\":\"b@example.com\",\"n\":[1,2]}}", "Idempotency-Key",
+				key);
+		WarrenApi.Answer asBatch = this.api.post("/api/v1/tasks/batch",
+				"{\"tasks\":[{\"type\":\"" + type + "\",\"payload\":{\"to\":\"a@example.com\",\"n\":[1,2]}}]}",
+				"Idempotency-Key", key);
+
+		assertThat(first.status()).isEqualTo(202);
+		assertThat(again.status()).isEqualTo(200);
+		assertThat(again.body().get("id")).isEqualTo(first.body().get("id"));
+		assertThat(again.location()).isEqualTo(first.location());
+		assertThat(again.body().get("payload")).isEqualTo(first.body().get("payload"));
+		assertThat(other.status()).isEqualTo(422);
+		assertThat(other.contentType()).startsWith("application/problem+json");
+		assertThat(other.body().get("detail").asString()).contains("already used with another request");
+		assertThat(asBatch.status()).as("the same key for a batch is another request").isEqualTo(422);
+		assertThat(this.api.get("/api/v1/tasks?type=" + type).body().get("items")).hasSize(1);
+		// one message published
+		this.wire.readTask(take(type));
+		assertThat(this.worker.receive(this.topology.taskQueue(type), 500)).isNull();
+
+		assertThat(this.api
+			.post("/api/v1/tasks", "{\"type\":\"" + type + "\",\"payload\":1}", "Idempotency-Key", "has space")
+			.status()).isEqualTo(400);
+		assertThat(this.api
+			.post("/api/v1/tasks", "{\"type\":\"" + type + "\",\"payload\":1}", "Idempotency-Key", "k".repeat(256))
+			.status()).isEqualTo(400);
+	}
+
+	@Test
+	void batchWithAnIdempotencyKeyIsStoredOnceAndAnsweredWithTheSameIds() {
+		String type = type("it.idempotent.batch");
+		String body = batchOf(type, 3);
+
+		WarrenApi.Answer first = this.api.post("/api/v1/tasks/batch", body, "Idempotency-Key", "import-2026-12-01");
+		WarrenApi.Answer again = this.api.post("/api/v1/tasks/batch", body, "Idempotency-Key", "import-2026-12-01");
+
+		assertThat(first.status()).isEqualTo(202);
+		assertThat(again.status()).isEqualTo(200);
+		assertThat(again.body().get("ids")).isEqualTo(first.body().get("ids"));
+		assertThat(this.api.get("/api/v1/tasks?type=" + type).body().get("items")).hasSize(3);
+	}
+
+	/**
+	 * Clients retrying at once with one key: the two group-commit writers may store both
+	 * in one transaction or race in two; either way one set of tasks, the same answer.
+	 */
+	@Test
+	void concurrentRequestsWithOneIdempotencyKeyCreateOneTask() throws Exception {
+		String type = type("it.idempotent.race");
+		String body = "{\"type\":\"" + type + "\",\"payload\":{\"n\":1}}";
+		for (int round = 0; round < 5; round++) {
+			String key = "race-" + round;
+			java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(12);
+			try {
+				List<java.util.concurrent.Future<WarrenApi.Answer>> answers = new ArrayList<>();
+				for (int i = 0; i < 12; i++) {
+					answers.add(clients.submit(() -> this.api.post("/api/v1/tasks", body, "Idempotency-Key", key)));
+				}
+				Set<String> ids = new HashSet<>();
+				int created = 0;
+				for (var answer : answers) {
+					WarrenApi.Answer got = answer.get(60, java.util.concurrent.TimeUnit.SECONDS);
+					assertThat(got.status()).isIn(200, 202);
+					created += (got.status() == 202) ? 1 : 0;
+					ids.add(got.body().get("id").asString());
+				}
+				assertThat(created).as("round " + round).isEqualTo(1);
+				assertThat(ids).hasSize(1);
+			}
+			finally {
+				clients.shutdownNow();
+			}
+		}
+		assertThat(this.api.get("/api/v1/tasks?type=" + type).body().get("items")).hasSize(5);
 	}
 
 	private static byte[] json(String text) {

@@ -45,7 +45,8 @@ class TaskControllerTests {
 
 	@Test
 	void submittedTaskGets202WithItsLocationAndView() throws Exception {
-		given(this.submission.submit(eq("echo"), any(), isNull())).willReturn(pending("{\"a\":1}"));
+		given(this.submission.submit(eq("echo"), any(), isNull(), isNull()))
+			.willReturn(new TaskSubmission.Submitted(List.of(pending("{\"a\":1}")), false));
 
 		this.mvc
 			.perform(post("/api/v1/tasks").contentType(MediaType.APPLICATION_JSON)
@@ -60,8 +61,37 @@ class TaskControllerTests {
 	}
 
 	@Test
+	void retryWithTheSameIdempotencyKeyGets200AndTheFirstTask() throws Exception {
+		given(this.submission.submit(eq("echo"), any(), isNull(), eq("order-4711")))
+			.willReturn(new TaskSubmission.Submitted(List.of(pending("{\"a\":1}")), true));
+
+		this.mvc
+			.perform(post("/api/v1/tasks").contentType(MediaType.APPLICATION_JSON)
+				.header("Idempotency-Key", "order-4711")
+				.content("{\"type\":\"echo\",\"payload\":{\"a\":1}}"))
+			.andExpect(status().isOk())
+			.andExpect(header().string("Location", "/api/v1/tasks/" + ID))
+			.andExpect(jsonPath("$.id").value(ID.toString()))
+			.andExpect(jsonPath("$.payload.a").value(1));
+	}
+
+	@Test
+	void idempotencyKeyUsedWithAnotherRequestIsA422Problem() throws Exception {
+		given(this.submission.submit(eq("echo"), any(), isNull(), eq("order-4711")))
+			.willThrow(new IdempotencyKeyReusedException("Idempotency-Key order-4711 was already used"));
+
+		this.mvc
+			.perform(post("/api/v1/tasks").contentType(MediaType.APPLICATION_JSON)
+				.header("Idempotency-Key", "order-4711")
+				.content("{\"type\":\"echo\",\"payload\":{\"a\":2}}"))
+			.andExpect(status().isUnprocessableContent())
+			.andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
+			.andExpect(jsonPath("$.title").value("Idempotency key reused"));
+	}
+
+	@Test
 	void busyMasterAnswers503WithRetryAfterAndStoresNothing() throws Exception {
-		given(this.submission.submit(eq("echo"), any(), isNull()))
+		given(this.submission.submit(eq("echo"), any(), isNull(), isNull()))
 			.willThrow(new SubmissionsBusyException("publishing to the broker is behind; retry shortly"));
 
 		this.mvc
@@ -75,7 +105,7 @@ class TaskControllerTests {
 
 	@Test
 	void storeThatCannotOpenATransactionIsA503NotA500() throws Exception {
-		given(this.submission.submit(eq("echo"), any(), isNull()))
+		given(this.submission.submit(eq("echo"), any(), isNull(), isNull()))
 			.willThrow(new org.springframework.transaction.CannotCreateTransactionException("connection refused"));
 
 		this.mvc
@@ -90,7 +120,8 @@ class TaskControllerTests {
 	void batchGets202WithTheIdsInOrder() throws Exception {
 		Task second = Task.submitted(UUID.fromString("01a1fde9-da0a-7353-b273-4ef08103cba6"), "echo", 0, "2",
 				Instant.parse("2026-11-21T10:00:00Z"));
-		given(this.submission.submitAll(any())).willReturn(java.util.List.of(pending("1"), second));
+		given(this.submission.submitAll(any(), isNull()))
+			.willReturn(new TaskSubmission.Submitted(List.of(pending("1"), second), false));
 
 		this.mvc
 			.perform(post("/api/v1/tasks/batch").contentType(MediaType.APPLICATION_JSON)
@@ -167,7 +198,7 @@ class TaskControllerTests {
 
 	@Test
 	void invalidFieldIsA400ProblemNamingTheField() throws Exception {
-		given(this.submission.submit(eq("Bad Type"), any(), any()))
+		given(this.submission.submit(eq("Bad Type"), any(), any(), any()))
 			.willThrow(new InvalidTaskException("type", "must match [a-z0-9][a-z0-9._-]{0,63}"));
 
 		this.mvc
@@ -180,7 +211,7 @@ class TaskControllerTests {
 
 	@Test
 	void refusedTypeIsA422Problem() throws Exception {
-		given(this.submission.submit(eq("junk"), any(), any()))
+		given(this.submission.submit(eq("junk"), any(), any(), any()))
 			.willThrow(new TaskTypeRefusedException("task type 'junk' is not allowed"));
 
 		this.mvc
@@ -220,7 +251,7 @@ class TaskControllerTests {
 
 	@Test
 	void storeOutageIsA503ProblemWithoutDetails() throws Exception {
-		given(this.submission.submit(any(), any(), any()))
+		given(this.submission.submit(any(), any(), any(), any()))
 			.willThrow(new DataAccessResourceFailureException("Connection refused to db-host:5432"));
 
 		this.mvc

@@ -85,6 +85,7 @@ class TaskStoreIntegrationTests {
 			flyway.load().migrate();
 			new JdbcTemplate(dataSource).update("DELETE FROM tasks");
 			new JdbcTemplate(dataSource).update("DELETE FROM task_types");
+			new JdbcTemplate(dataSource).update("DELETE FROM idempotency_keys");
 			this.store = new TaskStore(JdbcClient.create(dataSource), new JdbcTemplate(dataSource));
 			this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 			this.locksOnlyReturnedRows = vendor.equals("postgresql");
@@ -328,6 +329,37 @@ class TaskStoreIntegrationTests {
 					new io.warren.protocol.TaskError("MALFORMED", "nul \u0000", false)));
 			assertThat(deadLetter).isEqualTo(Applied.APPLIED);
 			assertThat(this.store.find(made.get(1)).orElseThrow().error().message()).isEqualTo("nul \uFFFD");
+		}
+
+		@Test
+		void idempotencyKeyIsStoredWithItsTasksOnceAndForgottenAfterTheWindow() {
+			GroupCommit commits = new GroupCommit(this.store, this.transactions,
+					io.warren.master.config.MasterSettings.with());
+			Task first = Task.submitted(this.ids.next(), "store-test", 0, "1", this.now);
+			Task second = Task.submitted(this.ids.next(), "store-test", 0, "1", this.now);
+			IdempotencyKey key = new IdempotencyKey("", "k-\u00e9", "f".repeat(64), List.of(first.id()), this.now);
+			GroupCommit.Submission one = new GroupCommit.Submission(List.of(first), Set.of(), this.now, key,
+					new CompletableFuture<>());
+			// the same key from a concurrent request, in the same group
+			GroupCommit.Submission two = new GroupCommit.Submission(List.of(second), Set.of(), this.now,
+					new IdempotencyKey("", "k-\u00e9", "f".repeat(64), List.of(second.id()), this.now),
+					new CompletableFuture<>());
+
+			commits.commit(List.of(one, two));
+
+			assertThat(one.stored()).isCompleted();
+			assertThat(two.stored()).failsWithin(java.time.Duration.ZERO)
+				.withThrowableThat()
+				.havingCause()
+				.isInstanceOf(org.springframework.dao.DuplicateKeyException.class);
+			assertThat(this.store.find(second.id())).as("the loser's rows are not stored").isEmpty();
+			assertThat(this.store.findIdempotencyKey("", "k-\u00e9", this.now.minusSeconds(60)))
+				.hasValueSatisfying((found) -> assertThat(found.taskIds()).containsExactly(first.id()));
+			assertThat(this.store.findIdempotencyKey("other-scope", "k-\u00e9", this.now.minusSeconds(60))).isEmpty();
+			// past the window: forgotten, and the key may be used again
+			assertThat(this.store.findIdempotencyKey("", "k-\u00e9", this.now.plusSeconds(1))).isEmpty();
+			this.transactions.executeWithoutResult((s) -> this.store.insertIdempotencyKey(key));
+			assertThat(this.store.purgeIdempotencyKeys(this.now.plusSeconds(1))).isEqualTo(1);
 		}
 
 		@Test

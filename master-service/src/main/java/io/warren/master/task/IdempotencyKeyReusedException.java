@@ -1,0 +1,10 @@
+package io.warren.master.task;
+
+/** An {@code Idempotency-Key} already used with another request (422). */
+public class IdempotencyKeyReusedException extends RuntimeException {
+
+	public IdempotencyKeyReusedException(String message) {
+		super(message);
+	}
+
+}
