@@ -145,6 +145,119 @@ abstract class EndToEndSystemTests {
 		await().until(() -> "SUCCEEDED".equals(this.api.status(after)));
 	}
 
+	/**
+	 * Hostile input from every side at once, against the real jars: HTTP requests, task
+	 * messages no worker can decode, results the store cannot hold as sent. Every request
+	 * gets a 4xx problem, every task ends, and a hundred ordinary tasks run afterwards.
+	 */
+	@Test
+	void hostileInputFromEverySideLeavesNoTaskActiveAndOrdinaryTasksRunAfterwards() {
+		for (String[] request : new String[][] { { "GET", "/api/v1/tasks?type=%3Cx%3E" }, { "GET", "/error" },
+				{ "TRACE", "/api/v1/tasks" }, { "POST", "{\"type\":7,\"payload\":1}" },
+				{ "POST", "{\"type\":\"echo\",\"payload\":1e400}" },
+				{ "POST", "{\"type\":\"echo\",\"payload\":1,\"priority\":\"9\"}" } }) {
+			WarrenApi.Answer answer = request[0].equals("POST") ? this.api.post(request[1])
+					: this.api.request(request[0], request[1], null);
+			assertThat(answer.status()).as(String.join(" ", request)).isBetween(400, 499);
+			assertThat(answer.contentType()).as(String.join(" ", request)).startsWith("application/problem+json");
+		}
+		assertThat(this.api.rawGet("/api/v1/tasks?limit=%ZZ").status()).isEqualTo(400);
+		String misfit = this.api.accepted("sleep", "\"abc\"");
+
+		// results for tasks no worker serves, sent as a broken worker would
+		this.cluster.uses("hostile.unserved");
+		List<String> unserved = new ArrayList<>();
+		for (int i = 0; i < 4; i++) {
+			unserved.add(this.api.accepted("hostile.unserved", "{\"i\":" + i + "}"));
+		}
+		io.warren.protocol.WireFormat wire = new io.warren.protocol.WireFormat("hostile-worker");
+		CachingConnectionFactory broker = TestBroker.connectionFactory();
+		try {
+			RabbitTemplate template = new RabbitTemplate(broker);
+			List<io.warren.protocol.TaskMessage> taken = new ArrayList<>();
+			await().until(() -> {
+				Message message = template.receive(this.cluster.topology.taskQueue("hostile.unserved"));
+				if (message != null) {
+					taken.add(wire.readTask(message));
+				}
+				return taken.size() == unserved.size();
+			});
+			String results = this.cluster.topology.resultsExchange();
+			String key = io.warren.protocol.Topology.resultRoutingKey("hostile.unserved");
+			template.send(results, key, wire.resultMessage(result(taken.get(0), "w",
+					new io.warren.protocol.TaskError("HANDLER_ERROR", "nul \u0000 byte", true))));
+			template.send(results, key, wire.resultMessage(result(taken.get(1), "w".repeat(300), null)));
+			template.send(results, key, wire.resultMessage(result(
+					new io.warren.protocol.TaskMessage(taken.get(2).id(), "echo", 1, 0, null, java.time.Instant.now()),
+					"w", null)));
+			org.springframework.amqp.core.MessageProperties properties = new org.springframework.amqp.core.MessageProperties();
+			properties.setType(io.warren.protocol.ProtocolHeaders.RESULT_TYPE);
+			properties.setMessageId(taken.get(3).id().toString());
+			properties.setHeader(io.warren.protocol.ProtocolHeaders.PROTOCOL, 1);
+			properties.setHeader(io.warren.protocol.ProtocolHeaders.ATTEMPT, 1);
+			template.send(results, key, new Message("null".getBytes(StandardCharsets.UTF_8), properties));
+			// task messages no worker can decode, on a queue the workers serve
+			for (String body : List.of("null", "[1]", "42", "")) {
+				org.springframework.amqp.core.MessageProperties task = new org.springframework.amqp.core.MessageProperties();
+				task.setHeader(io.warren.protocol.ProtocolHeaders.PROTOCOL, 1);
+				template.send(this.cluster.topology.tasksExchange(), "echo",
+						new Message(body.getBytes(StandardCharsets.UTF_8), task));
+			}
+		}
+		finally {
+			broker.destroy();
+		}
+
+		await().atMost(Duration.ofMinutes(1))
+			.until(() -> unserved.stream().allMatch((id) -> "FAILED".equals(this.api.status(id)))
+					&& "FAILED".equals(this.api.status(misfit)));
+		assertThat(this.api.task(unserved.get(0)).get("error").get("message").asString()).isEqualTo("nul \uFFFD byte");
+		for (String id : unserved.subList(1, 4)) {
+			assertThat(this.api.task(id).get("error").get("code").asString()).isEqualTo("REPLY_REFUSED");
+		}
+		assertThat(this.api.task(misfit).get("error").get("message").asString()).doesNotContain("io.warren")
+			.contains("at $");
+		List<String> ordinary = new ArrayList<>();
+		for (int i = 0; i < 100; i++) {
+			ordinary.add(this.api.accepted("echo", "{\"n\":" + i + "}"));
+		}
+		await().atMost(Duration.ofMinutes(2))
+			.until(() -> ordinary.stream().allMatch((id) -> "SUCCEEDED".equals(this.api.status(id))));
+		for (String status : List.of("PENDING", "QUEUED", "RUNNING")) {
+			assertThat(this.api.get("/api/v1/tasks?status=" + status + "&type=hostile.unserved").body().get("items"))
+				.as(status)
+				.isEmpty();
+		}
+		// parked for a person to read: the three invalid results, the four task messages
+		// (dead-lettered by the workers, naming no task); taken, so other tests find none
+		CachingConnectionFactory reader = TestBroker.connectionFactory();
+		try {
+			RabbitTemplate template = new RabbitTemplate(reader);
+			List<String> reasons = new ArrayList<>();
+			await().until(() -> {
+				Message message = template.receive(this.cluster.topology.parkedQueue());
+				if (message != null) {
+					reasons.add(message.getMessageProperties()
+						.<String>getHeader(io.warren.protocol.ProtocolHeaders.PARK_REASON));
+				}
+				return reasons.size() == 7;
+			});
+			assertThat(reasons).filteredOn((reason) -> reason.startsWith("invalid reply")).hasSize(2);
+			assertThat(reasons).filteredOn((reason) -> reason.startsWith("malformed reply")).hasSize(1);
+		}
+		finally {
+			reader.destroy();
+		}
+	}
+
+	private static io.warren.protocol.TaskResult result(io.warren.protocol.TaskMessage task, String workerId,
+			io.warren.protocol.TaskError error) {
+		return new io.warren.protocol.TaskResult(task.id(), task.type(), task.attempt(), java.util.UUID.randomUUID(),
+				workerId, false,
+				(error != null) ? io.warren.protocol.Outcome.FAILED : io.warren.protocol.Outcome.SUCCEEDED, null, error,
+				java.time.Instant.now(), java.time.Instant.now());
+	}
+
 	@Test
 	void badInputGetsProblemDetailsFromTheRunningMaster() {
 		WarrenApi.Answer tooLarge = this.api.submit("echo", "\"" + "x".repeat(1_100_000) + "\"");
