@@ -33,6 +33,9 @@ public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, @Defau
 		@DefaultValue Monitoring monitoring) {
 
 	public MasterProperties {
+		if (idempotencyWindow.isZero() || idempotencyWindow.isNegative()) {
+			throw new IllegalArgumentException("warren.master.idempotency-window must be positive");
+		}
 		allowedTypes = (allowedTypes != null) ? Set.copyOf(allowedTypes) : Set.of();
 	}
 

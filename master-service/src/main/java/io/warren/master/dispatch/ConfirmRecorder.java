@@ -20,11 +20,11 @@ import org.springframework.stereotype.Component;
  * callbacks never wait on the database. A batch that fails to write is not retried: those
  * tasks stay {@code PENDING} and the relay publishes them again, which is safe.
  * <p>
- * A confirm is recorded {@code warren.master.relay.confirm-record-delay} after it
- * arrived, with every confirm that arrived meanwhile: a task that a worker starts within
- * that time has by then been moved on by its started notice or result, and its confirm
- * changes nothing (no row write), while the others are written in one transaction. A
- * stopping master records what it holds at once.
+ * A confirm is recorded {@code warren.master.relay.confirm-record-delay} after the first
+ * one of a batch arrived, with every confirm that arrived meanwhile (so between 0 and
+ * that delay after its own): a task that a worker started by then has been moved on by
+ * its started notice or result, and its confirm changes nothing (no row write), while the
+ * others are written in one transaction. A stopping master records what it holds at once.
  */
 @Component
 class ConfirmRecorder implements SmartLifecycle {

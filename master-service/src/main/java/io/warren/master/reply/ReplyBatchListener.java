@@ -105,9 +105,14 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 				replies.add(this.wire.readReply(message));
 				decoded.add(message);
 			}
-			catch (MalformedMessageException ex) {
-				toPark.add(new Parked(message, "malformed reply: " + ex.getMessage()));
-				refusedResult(message, "malformed: " + ex.getMessage()).ifPresent(refused::add);
+			catch (RuntimeException ex) {
+				// malformed, or anything else a body can make decoding throw: parked,
+				// never
+				// handed back to come again
+				String reason = (ex instanceof MalformedMessageException) ? ex.getMessage()
+						: "undecodable: " + ex.getMessage();
+				toPark.add(new Parked(message, "malformed reply: " + reason));
+				refusedResult(message, "malformed: " + reason).ifPresent(refused::add);
 			}
 		}
 		List<Applied> applied = applyAll(replies, decoded, refused, toPark);

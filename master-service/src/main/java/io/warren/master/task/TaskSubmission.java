@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.dao.DuplicateKeyException;
+import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Service;
 
 /**
@@ -65,6 +65,11 @@ public class TaskSubmission {
 	static final String SCOPE = "";
 
 	private static final int MAX_KEY_LENGTH = 255;
+
+	/** How many times a submission that lost a race for its key looks for the winner. */
+	private static final int WINNER_LOOKUPS = 20;
+
+	private static final long WINNER_PAUSE_MS = 50;
 
 	/** Validates, stores and starts publishing a task; returns the stored record. */
 	public Task submit(String type, JsonNode payload, Integer priority) {
@@ -142,12 +147,14 @@ public class TaskSubmission {
 		try {
 			this.commits.store(tasks, newTypes, now.plus(this.properties.relay().confirmTimeout()), key);
 		}
-		catch (DuplicateKeyException ex) {
-			// the same key, committed meanwhile by a concurrent request or another master
+		catch (DataAccessException ex) {
 			if (key == null) {
 				throw ex;
 			}
-			return replay(idempotencyKey, key.fingerprint(), now).orElseThrow(() -> ex);
+			// the same key, recorded meanwhile by a concurrent request or another master:
+			// a duplicate key once it committed, or (H2) a concurrent update while it had
+			// not yet
+			return awaitWinner(idempotencyKey, key.fingerprint(), now).orElseThrow(() -> ex);
 		}
 		this.policy.remember(newTypes);
 		List<TaskChange> changes = new ArrayList<>(tasks.size());
@@ -158,6 +165,32 @@ public class TaskSubmission {
 		this.events.publishEvent(new TasksChanged(changes, Map.of(), Map.of()));
 		tasks.forEach(this.dispatcher::publishSoon);
 		return new Submitted(tasks, false);
+	}
+
+	/**
+	 * The submission that holds this key, once it has committed: looked for a few times
+	 * over about a second; empty if there is none (the store failed for another reason).
+	 */
+	private Optional<Submitted> awaitWinner(String idempotencyKey, String fingerprint, Instant now) {
+		for (int i = 0; i < WINNER_LOOKUPS; i++) {
+			try {
+				Optional<Submitted> winner = replay(idempotencyKey, fingerprint, now);
+				if (winner.isPresent()) {
+					return winner;
+				}
+			}
+			catch (DataAccessException ex) {
+				log.debug("idempotency key {} not readable yet: {}", idempotencyKey, ex.getMessage());
+			}
+			try {
+				Thread.sleep(WINNER_PAUSE_MS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				break;
+			}
+		}
+		return Optional.empty();
 	}
 
 	/**

@@ -69,16 +69,16 @@ class ConfirmRecorderTests {
 
 	@Test
 	void confirmsArriveTogetherAndAreWrittenOnceTheDelayHasPassed() {
-		start("3s");
+		start("5s");
 		List<Task> tasks = List.of(stored("image.resize"), stored("image.resize"), stored("pdf.render.a4"));
 		tasks.forEach(this::confirm);
 
-		// well inside the 3 s: nothing written yet, the tasks stay in flight
+		// well inside the 5 s: nothing written yet, the tasks stay in flight
 		assertThat(tasks).allSatisfy((task) -> {
 			assertThat(status(task)).isEqualTo(TaskStatus.PENDING);
 			assertThat(this.inFlight.contains(attempt(task))).isTrue();
 		});
-		await().atMost(java.time.Duration.ofSeconds(10))
+		await().atMost(java.time.Duration.ofSeconds(30))
 			.untilAsserted(() -> assertThat(tasks)
 				.allSatisfy((task) -> assertThat(status(task)).isEqualTo(TaskStatus.QUEUED)));
 		assertThat(tasks).noneSatisfy((task) -> assertThat(this.inFlight.contains(attempt(task))).isTrue());
@@ -88,7 +88,7 @@ class ConfirmRecorderTests {
 
 	@Test
 	void aTaskStartedBeforeItsConfirmIsRecordedIsNeverWrittenQueued() {
-		start("5s");
+		start("30s");
 		Task started = stored("image.resize");
 		Task waiting = stored("image.resize");
 		confirm(started);
@@ -109,7 +109,7 @@ class ConfirmRecorderTests {
 
 	private void start(String delay) {
 		this.recorder = new ConfirmRecorder(this.transitions, this.inFlight,
-				MasterSettings.with("relay.confirm-record-delay=" + delay));
+				MasterSettings.with("relay.confirm-timeout=60s", "relay.confirm-record-delay=" + delay));
 		this.recorder.start();
 	}
 

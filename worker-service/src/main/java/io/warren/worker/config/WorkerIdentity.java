@@ -27,7 +27,9 @@ public record WorkerIdentity(String id) {
 		catch (UnknownHostException ex) {
 			host = "unknown-host";
 		}
-		return new WorkerIdentity(host + "-" + ProcessHandle.current().pid());
+		String pid = "-" + ProcessHandle.current().pid();
+		// a host name may be longer than the master stores with the pid
+		return new WorkerIdentity(host.substring(0, Math.min(host.length(), MAX_LENGTH - pid.length())) + pid);
 	}
 
 }

@@ -11,6 +11,7 @@ import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
+import tools.jackson.databind.exc.ValueInstantiationException;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.util.ReflectionUtils;
@@ -109,6 +110,13 @@ public final class HandlerMethod {
 		if (ex instanceof UnrecognizedPropertyException unknown) {
 			return "unknown field '" + unknown.getPropertyName() + "'";
 		}
+		if (ex instanceof ValueInstantiationException && ex.getCause() != null && ex.getCause().getMessage() != null) {
+			// the payload type's own constructor refused the value: its author's words
+			return ex.getCause().getMessage();
+		}
+		if (type.isEnum()) {
+			return "expected one of " + java.util.Arrays.toString(type.getEnumConstants());
+		}
 		if (type.isPrimitive() && type != boolean.class && type != char.class || Number.class.isAssignableFrom(type)) {
 			return "expected a number";
 		}
@@ -116,11 +124,15 @@ public final class HandlerMethod {
 			return "expected true or false";
 		}
 		if (CharSequence.class.isAssignableFrom(type) || type == char.class || type == Character.class
-				|| type.isEnum()) {
+				|| type == java.util.UUID.class || type == java.net.URI.class
+				|| type.getName().startsWith("java.time.")) {
 			return "expected a string";
 		}
 		if (type.isArray() || java.util.Collection.class.isAssignableFrom(type)) {
 			return "expected an array";
+		}
+		if (java.util.Map.class.isAssignableFrom(type)) {
+			return "expected an object";
 		}
 		return "expected an object with the handler's fields";
 	}

@@ -39,6 +39,22 @@ class HandlerMethodTests {
 			.satisfies((ex) -> assertNoClassName(ex.getMessage()));
 	}
 
+	@Test
+	void valuesJsonSendsAsTextAreExpectedAsStringsAndAConstructorsOwnRefusalIsKept() throws Exception {
+		HandlerMethod handler = new HandlerMethod("report.build", new Handlers(),
+				Handlers.class.getDeclaredMethod("report", Report.class), this.json);
+
+		assertThatExceptionOfType(InvalidPayloadException.class)
+			.isThrownBy(() -> invoke(handler, "{\"id\":7,\"format\":\"PDF\",\"pages\":1}"))
+			.withMessage("payload does not fit the handler of report.build: expected a string at $.id");
+		assertThatExceptionOfType(InvalidPayloadException.class)
+			.isThrownBy(() -> invoke(handler, "{\"id\":\"" + UUID.randomUUID() + "\",\"format\":\"DOC\",\"pages\":1}"))
+			.withMessage("payload does not fit the handler of report.build: expected one of [PDF, CSV] at $.format");
+		assertThatExceptionOfType(InvalidPayloadException.class)
+			.isThrownBy(() -> invoke(handler, "{\"id\":\"" + UUID.randomUUID() + "\",\"format\":\"CSV\",\"pages\":0}"))
+			.withMessage("payload does not fit the handler of report.build: pages must be 1 or more at $");
+	}
+
 	private JsonNode invoke(HandlerMethod handler, String payload) throws Exception {
 		return handler.invoke(this.json.readTree(payload), new TaskContext(UUID.randomUUID(), "image.resize", 1,
 				UUID.randomUUID(), false, 0, Instant.now(), "w1"));
@@ -55,9 +71,29 @@ class HandlerMethodTests {
 	record Resize(int width, List<Integer> sizes) {
 	}
 
+	enum Format {
+
+		PDF, CSV
+
+	}
+
+	record Report(UUID id, Format format, int pages) {
+
+		Report {
+			if (pages < 1) {
+				throw new IllegalArgumentException("pages must be 1 or more");
+			}
+		}
+
+	}
+
 	static class Handlers {
 
 		JsonNode resize(Resize request) {
+			return null;
+		}
+
+		JsonNode report(Report request) {
 			return null;
 		}
 
