@@ -62,7 +62,9 @@ stop_all() {
     wait "${pids[@]}" 2>/dev/null || true
   fi
 }
-trap stop_all INT TERM EXIT
+# a requested stop (Ctrl-C, SIGTERM) ends the run cleanly; any other exit stops what runs
+trap 'stop_all; exit 0' INT TERM
+trap stop_all EXIT
 
 start() {
   local name=$1 jar=$2 service_port=$3
