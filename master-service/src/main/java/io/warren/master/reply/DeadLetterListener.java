@@ -71,14 +71,16 @@ class DeadLetterListener extends SettlingListener {
 		Applied applied;
 		if (isDeliveryLimit(properties)) {
 			int republished = republished(properties);
-			applied = this.transitions.deliveryLimitReached(taskId, attempt(message), error(properties),
+			applied = this.transitions.deliveryLimitReached(taskId,
+					MessageIdentity.attempt(message.getMessageProperties()), error(properties),
 					republished < TaskTransitions.MAX_REPUBLISHED);
 			if (applied == Applied.NEVER_STARTED) {
 				publishAgain(message, republished + 1);
 			}
 		}
 		else {
-			applied = this.transitions.deadLettered(taskId, attempt(message), error(properties));
+			applied = this.transitions.deadLettered(taskId, MessageIdentity.attempt(message.getMessageProperties()),
+					error(properties));
 		}
 		if (applied == Applied.UNKNOWN_TASK) {
 			this.parking.park(message, "dead letter for unknown task " + taskId, "dead-letters");
@@ -123,14 +125,9 @@ class DeadLetterListener extends SettlingListener {
 	}
 
 	private UUID taskId(Message message) {
-		String messageId = message.getMessageProperties().getMessageId();
-		if (messageId != null) {
-			try {
-				return UUID.fromString(messageId);
-			}
-			catch (IllegalArgumentException ex) {
-				// fall back to the body
-			}
+		UUID named = MessageIdentity.taskId(message.getMessageProperties());
+		if (named != null) {
+			return named;
 		}
 		try {
 			return this.wire.json().readValue(message.getBody(), TaskMessage.class).id();
@@ -138,11 +135,6 @@ class DeadLetterListener extends SettlingListener {
 		catch (RuntimeException ex) {
 			return null;
 		}
-	}
-
-	private static Integer attempt(Message message) {
-		Object attempt = message.getMessageProperties().getHeaders().get(ProtocolHeaders.ATTEMPT);
-		return (attempt instanceof Number number) ? number.intValue() : null;
 	}
 
 	static TaskError error(MessageProperties properties) {

@@ -106,9 +106,8 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 				decoded.add(message);
 			}
 			catch (RuntimeException ex) {
-				// malformed, or anything else a body can make decoding throw: parked,
-				// never
-				// handed back to come again
+				// malformed, or anything else a body can make decoding throw: parked and
+				// never handed back to come again
 				String reason = (ex instanceof MalformedMessageException) ? ex.getMessage()
 						: "undecodable: " + ex.getMessage();
 				toPark.add(new Parked(message, "malformed reply: " + reason));
@@ -200,19 +199,12 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 	 */
 	private static Optional<RefusedResult> refusedResult(Message message, String reason) {
 		MessageProperties properties = message.getMessageProperties();
-		Object attempt = properties.getHeaders().get(ProtocolHeaders.ATTEMPT);
-		if (!ProtocolHeaders.RESULT_TYPE.equals(properties.getType()) || properties.getMessageId() == null
-				|| !(attempt instanceof Number number) || number.longValue() < 1
-				|| number.longValue() > Integer.MAX_VALUE) {
+		UUID taskId = MessageIdentity.taskId(properties);
+		Integer attempt = MessageIdentity.attempt(properties);
+		if (!ProtocolHeaders.RESULT_TYPE.equals(properties.getType()) || taskId == null || attempt == null) {
 			return Optional.empty();
 		}
-		try {
-			return Optional
-				.of(new RefusedResult(UUID.fromString(properties.getMessageId()), number.intValue(), reason));
-		}
-		catch (IllegalArgumentException ex) {
-			return Optional.empty();
-		}
+		return Optional.of(new RefusedResult(taskId, attempt, reason));
 	}
 
 	private void nackAll(Channel channel, long lastTag) {

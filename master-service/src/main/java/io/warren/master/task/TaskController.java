@@ -84,11 +84,11 @@ class TaskController {
 		if (pageSize < 1 || pageSize > this.paging.maxLimit()) {
 			throw new InvalidTaskException("limit", "must be between 1 and " + this.paging.maxLimit());
 		}
-		if (type != null && !type.isEmpty() && !TaskTypes.isValid(type)) {
+		String typeFilter = (type != null && !type.isEmpty()) ? type : null;
+		if (typeFilter != null && !TaskTypes.isValid(typeFilter)) {
 			throw new InvalidTaskException("type", "is not a valid task type name");
 		}
-		List<Task> tasks = this.store.list(parseStatus(status), (type != null && !type.isEmpty()) ? type : null,
-				parseCursor(after), pageSize + 1);
+		List<Task> tasks = this.store.list(parseStatus(status), typeFilter, parseCursor(after), pageSize + 1);
 		boolean more = tasks.size() > pageSize;
 		List<TaskSummary> items = tasks.stream().limit(pageSize).map(TaskSummary::of).toList();
 		String next = more ? items.get(items.size() - 1).id().toString() : null;

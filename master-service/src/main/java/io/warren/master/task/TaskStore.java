@@ -288,10 +288,7 @@ public class TaskStore {
 	 * deleted, so that the key can be used again.
 	 */
 	public Optional<IdempotencyKey> findIdempotencyKey(String scope, String key, Instant notBefore) {
-		this.jdbc.sql("DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND created_at < ?")
-			.params(scope, key, utc(notBefore))
-			.update();
-		return this.jdbc
+		Optional<IdempotencyKey> found = this.jdbc
 			.sql("SELECT scope, idem_key, fingerprint, task_ids, created_at FROM idempotency_keys "
 					+ "WHERE scope = ? AND idem_key = ?")
 			.params(scope, key)
@@ -300,6 +297,13 @@ public class TaskStore {
 					java.util.Arrays.stream(rs.getString("task_ids").split(",")).map(UUID::fromString).toList(),
 					instant(rs, "created_at")))
 			.optional();
+		if (found.isPresent() && found.get().createdAt().isBefore(notBefore)) {
+			this.jdbc.sql("DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND created_at < ?")
+				.params(scope, key, utc(notBefore))
+				.update();
+			return Optional.empty();
+		}
+		return found;
 	}
 
 	/** Deletes the keys recorded before {@code notBefore}; returns how many. */

@@ -132,7 +132,7 @@ public class TaskSubmission {
 		IdempotencyKey key = null;
 		if (idempotencyKey != null) {
 			requireValid(idempotencyKey);
-			String fingerprint = fingerprint(fieldPrefix.isEmpty() ? "task" : "batch", tasks);
+			String fingerprint = fingerprint(fieldPrefix.isEmpty() ? "task" : "batch", requests, tasks);
 			Optional<Submitted> replay = replay(idempotencyKey, fingerprint, now);
 			if (replay.isPresent()) {
 				return replay.get();
@@ -223,11 +223,12 @@ public class TaskSubmission {
 	 * priority as applied): the same request written differently has the same
 	 * fingerprint.
 	 */
-	private String fingerprint(String kind, List<Task> tasks) {
+	private static String fingerprint(String kind, List<SubmitTaskRequest> requests, List<Task> tasks) {
 		StringBuilder canonical = new StringBuilder(kind);
-		for (Task task : tasks) {
+		for (int i = 0; i < tasks.size(); i++) {
+			Task task = tasks.get(i);
 			canonical.append('\n').append(task.type()).append('\n').append(task.priority()).append('\n');
-			canonical(this.wire.json().readTree(task.payload()), canonical);
+			canonical(requests.get(i).payload(), canonical);
 		}
 		try {
 			return java.util.HexFormat.of()

@@ -354,10 +354,11 @@ public class TaskTransitions {
 
 		/** Why the reply cannot be applied to the task, or {@code null}. */
 		private static String invalid(Reply reply, Task task) {
-			if (!reply.type().equals(task.type())) {
-				return "its type " + reply.type() + " is not the task's type " + task.type();
+			String problem = ReplyChecks.problem(reply);
+			if (problem == null && !reply.type().equals(task.type())) {
+				problem = "its type " + reply.type() + " is not the task's type " + task.type();
 			}
-			return ReplyChecks.problem(reply);
+			return problem;
 		}
 
 		private static String abbreviated(String text) {

@@ -86,9 +86,8 @@ public class TaskListener implements ChannelAwareMessageListener {
 			return;
 		}
 		catch (RuntimeException ex) {
-			// whatever else a body can make decoding throw: the delivery is settled,
-			// never
-			// left holding this consumer
+			// whatever else a body can make decoding throw: the delivery is settled and
+			// never left holding this consumer
 			log.warn("task message on the queue of {} could not be decoded", this.handler.type(), ex);
 			deadLetter(message, channel, tag, "undecodable task message");
 			return;

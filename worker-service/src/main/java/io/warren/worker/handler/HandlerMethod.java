@@ -81,9 +81,8 @@ public final class HandlerMethod {
 			return this.json.treeToValue(payload, target);
 		}
 		catch (JacksonException ex) {
-			// the reason in the task record names no class of this worker: where, and
-			// what
-			// was expected; the log keeps Jackson's own words
+			// the reason in the task record names no class of this worker, only where
+			// and what was expected; the log keeps Jackson's own words
 			log.debug("payload of a {} task does not fit {}: {}", this.type, describe(), ex.getOriginalMessage());
 			throw new InvalidPayloadException("payload does not fit the handler of " + this.type + ": "
 					+ expected(ex, target) + " at " + path(ex), ex);
