@@ -13,6 +13,9 @@ Usage: scripts/run.sh [--workers N]
 Environment:
   WARREN_HOME        where the master keeps its H2 database and the logs go (default ./.warren)
   WARREN_PORT        the master's HTTP port (default 8080); workers use the ports after it
+  WARREN_SECURITY_API_KEYS   the API keys of master and workers (docs/configuration.md); when
+                     unset, a key is generated once, kept in WARREN_HOME/api-key and printed
+  WARREN_SECURITY_ENABLED    false runs without authentication (no key needed, none generated)
   SPRING_RABBITMQ_HOST, _PORT, _USERNAME, _PASSWORD   the broker (default localhost:5672 guest)
   SPRING_DATASOURCE_URL, _USERNAME, _PASSWORD         the master's store (default: H2 file in WARREN_HOME/data)
 USAGE
@@ -50,6 +53,29 @@ if stale "$master_jar" master-service || stale "$worker_jar" worker-service; the
   (cd "$root" && ./mvnw -B -q -DskipTests package -pl common,master-service,worker-service)
   master_jar=$(jar master-service)
   worker_jar=$(jar worker-service)
+fi
+
+# API keys: the caller's, or one generated on the first run and kept for the next ones
+key_hint=
+if [ "${WARREN_SECURITY_ENABLED:-true}" = false ]; then
+  key_hint=off
+elif [ -z "${WARREN_SECURITY_API_KEYS:-}" ]; then
+  if [ ! -s "$home/api-key" ]; then
+    (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$home/api-key")
+  fi
+  WARREN_SECURITY_API_KEYS=$(cat "$home/api-key")
+  key_hint=generated
+fi
+export WARREN_SECURITY_API_KEYS
+# a single bare key can go into the examples as it is; otherwise the user picks one
+case "$WARREN_SECURITY_API_KEYS" in
+  *,*|*:*|'{sha256}'*) api_key='<one of your keys>' ;;
+  *) api_key=$WARREN_SECURITY_API_KEYS ;;
+esac
+if [ "$key_hint" = off ]; then
+  auth=
+else
+  auth=" -H 'Authorization: Bearer $api_key'"
 fi
 
 pids=()
@@ -106,15 +132,21 @@ cat <<INFO
 Warren is up: 1 master, $workers worker(s). Logs and data in $home
   API         http://localhost:$port/api/v1/tasks
   OpenAPI     http://localhost:$port/api/v1/openapi.yaml
-  health      http://localhost:$port/actuator/health
-  metrics     http://localhost:$port/actuator/prometheus
+  health      http://localhost:$port/actuator/health (public: status only)
+  metrics     http://localhost:$port/actuator/prometheus (needs an admin key)
   workers     http://localhost:$((port + 1))/actuator/health (and the ports after it, one per worker)
+$(case "$key_hint" in
+  off) echo "  API key     none: warren.security.enabled=false, anyone reaching the port may do anything" ;;
+  generated) echo "  API key     $api_key (generated, kept in $home/api-key; set WARREN_SECURITY_API_KEYS to choose)" ;;
+  *) echo "  API key     from WARREN_SECURITY_API_KEYS" ;;
+esac)
 
 Stop one worker cleanly (it drains): kill <pid>; watch the rest go on. Worker pids: ${pids[*]:1}
 
-Submit a task:
-  curl -s -X POST localhost:$port/api/v1/tasks -H 'Content-Type: application/json' \\
+Submit a task, then read it (the id is in the answer):
+  curl -s -X POST localhost:$port/api/v1/tasks$auth -H 'Content-Type: application/json' \\
        -d '{"type":"echo","payload":{"hello":"world"}}'
+  curl -s$auth localhost:$port/api/v1/tasks/<id>
 
 Press Ctrl-C to stop.
 INFO

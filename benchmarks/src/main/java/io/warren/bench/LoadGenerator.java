@@ -37,8 +37,11 @@ final class LoadGenerator implements AutoCloseable {
 
 	private final java.util.Map<String, Integer> reasons = new java.util.concurrent.ConcurrentHashMap<>();
 
-	LoadGenerator(int port) {
+	private final String authorization;
+
+	LoadGenerator(int port, String apiKey) {
 		this.tasks = URI.create("http://localhost:" + port + "/api/v1/tasks");
+		this.authorization = "Bearer " + apiKey;
 	}
 
 	/** Submissions that did not get a 202. */
@@ -117,6 +120,7 @@ final class LoadGenerator implements AutoCloseable {
 			Instant now = Instant.now();
 			HttpRequest request = HttpRequest.newBuilder(batch)
 				.header("Content-Type", "application/json")
+				.header("Authorization", this.authorization)
 				.timeout(Duration.ofSeconds(60))
 				.POST(HttpRequest.BodyPublishers.ofString(body.append("]}").toString()))
 				.build();
@@ -153,6 +157,7 @@ final class LoadGenerator implements AutoCloseable {
 			Queue<Submitted> accepted) {
 		HttpRequest request = HttpRequest.newBuilder(this.tasks)
 			.header("Content-Type", "application/json")
+			.header("Authorization", this.authorization)
 			.timeout(Duration.ofSeconds(60))
 			.POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"echo\",\"payload\":{\"n\":" + n + "}}"))
 			.build();

@@ -88,6 +88,12 @@ final class WarrenRun {
 
 	private final String id = UUID.randomUUID().toString().substring(0, 8);
 
+	/**
+	 * The API key of this run's master and workers: the bench talks to them as anyone
+	 * would.
+	 */
+	private final String apiKey = "bench-" + UUID.randomUUID();
+
 	private final Path workDir;
 
 	private final List<Process> processes = new ArrayList<>();
@@ -119,7 +125,7 @@ final class WarrenRun {
 	private Result measure() throws Exception {
 		Files.createDirectories(this.workDir);
 		startServices();
-		try (LoadGenerator load = new LoadGenerator(this.port)) {
+		try (LoadGenerator load = new LoadGenerator(this.port, this.apiKey)) {
 			log("warming up");
 			load.fullSpeed(this.options.warmUpSeconds(), this.options.concurrency());
 			awaitRecorded(load, Duration.ofMinutes(3));
@@ -177,7 +183,8 @@ final class WarrenRun {
 		this.port = freePort();
 		List<String> common = new ArrayList<>(List.of("--spring.rabbitmq.host=" + this.options.rabbitHost(),
 				"--spring.rabbitmq.port=" + this.options.rabbitPort(), "--warren.topology.prefix=" + prefix(),
-				"--warren.topology.default-queue-type=" + this.variant.queueType(), "--logging.level.root=WARN"));
+				"--warren.topology.default-queue-type=" + this.variant.queueType(), "--logging.level.root=WARN",
+				"--warren.security.api-keys=" + this.apiKey));
 		List<String> master = new ArrayList<>(common);
 		master.add("--server.port=" + this.port);
 		if (this.variant.store().equals("postgresql")) {
@@ -239,8 +246,7 @@ final class WarrenRun {
 	private void requirePreloadedListed() throws Exception {
 		String uri = "http://localhost:" + this.port + "/api/v1/tasks?limit=1&type=" + Preload.TYPE;
 		JsonNode page = json
-			.readTree(http.send(HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString())
-				.body());
+			.readTree(http.send(authorized(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString()).body());
 		if (page.get("items").size() != 1 || !"SUCCEEDED".equals(page.get("items").get(0).get("status").asString())) {
 			throw new IllegalStateException("the master does not list the preloaded tasks: " + page);
 		}
@@ -278,7 +284,7 @@ final class WarrenRun {
 
 	private double meter(String name) throws Exception {
 		String text = http
-			.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + "/actuator/prometheus")).build(),
+			.send(authorized(URI.create("http://localhost:" + this.port + "/actuator/prometheus")).build(),
 					HttpResponse.BodyHandlers.ofString())
 			.body();
 		double sum = 0;
@@ -296,9 +302,8 @@ final class WarrenRun {
 		do {
 			String uri = "http://localhost:" + this.port + "/api/v1/tasks?limit=500"
 					+ ((after != null) ? "&after=" + after : "");
-			JsonNode page = json.readTree(
-					http.send(HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString())
-						.body());
+			JsonNode page = json
+				.readTree(http.send(authorized(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString()).body());
 			for (JsonNode item : page.get("items")) {
 				if (records.put(item.get("id").asString(), item) != null) {
 					throw new IllegalStateException("task " + item.get("id") + " listed twice");
@@ -401,6 +406,11 @@ final class WarrenRun {
 
 	private String prefix() {
 		return "bench-" + this.id + ".";
+	}
+
+	/** A request to the master with this run's API key. */
+	private HttpRequest.Builder authorized(URI uri) {
+		return HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + this.apiKey);
 	}
 
 	private void awaitHealthy(int healthPort) throws Exception {

@@ -10,8 +10,17 @@ import java.time.Duration;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** A small client of the master's REST API, for tests that drive Warren over HTTP. */
+/**
+ * A small client of the master's REST API, for tests that drive Warren over HTTP. It
+ * sends {@link #TEST_KEY} (or the key it is given) as {@code Authorization: Bearer}.
+ */
 public final class WarrenApi {
+
+	/** The API key tests start master and workers with: a bare key, every role. */
+	public static final String TEST_KEY = "warren-test-key-6f1d0c3b9a7e";
+
+	/** The property that gives a service {@link #TEST_KEY}. */
+	public static final String TEST_KEY_PROPERTY = "warren.security.api-keys=" + TEST_KEY;
 
 	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -19,8 +28,25 @@ public final class WarrenApi {
 
 	private final String base;
 
+	private final String key;
+
 	public WarrenApi(int port) {
-		this.base = "http://localhost:" + port;
+		this(port, TEST_KEY);
+	}
+
+	/** A client sending {@code key}, or no key if null. */
+	public WarrenApi(int port, String key) {
+		this("http://localhost:" + port, key);
+	}
+
+	private WarrenApi(String base, String key) {
+		this.base = base;
+		this.key = key;
+	}
+
+	/** The same service, with another key (null: none). */
+	public WarrenApi withKey(String key) {
+		return new WarrenApi(this.base, key);
 	}
 
 	/** An HTTP answer: status, a header and the JSON body. */
@@ -48,8 +74,7 @@ public final class WarrenApi {
 
 	/** POSTs a raw JSON body to a path of the master, with headers as name, value... */
 	public Answer post(String path, String body, String... headers) {
-		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(this.base + path))
-			.header("Content-Type", "application/json");
+		HttpRequest.Builder request = newRequest(path).header("Content-Type", "application/json");
 		for (int i = 0; i < headers.length; i += 2) {
 			request.header(headers[i], headers[i + 1]);
 		}
@@ -82,8 +107,7 @@ public final class WarrenApi {
 	public String text(String path) {
 		try {
 			return this.http
-				.send(HttpRequest.newBuilder(URI.create(this.base + path)).timeout(Duration.ofSeconds(30)).build(),
-						HttpResponse.BodyHandlers.ofString())
+				.send(newRequest(path).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString())
 				.body();
 		}
 		catch (IOException ex) {
@@ -100,7 +124,7 @@ public final class WarrenApi {
 	 * {@code application/json}; {@code null} sends none.
 	 */
 	public Answer request(String method, String path, byte[] body) {
-		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(this.base + path));
+		HttpRequest.Builder request = newRequest(path);
 		if (body != null) {
 			request.header("Content-Type", "application/json");
 		}
@@ -117,7 +141,9 @@ public final class WarrenApi {
 		try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
 			socket.setSoTimeout(30_000);
 			socket.getOutputStream()
-				.write(("GET " + target + " HTTP/1.1\r\nHost: " + base.getHost() + "\r\nConnection: close\r\n\r\n")
+				.write(("GET " + target + " HTTP/1.1\r\nHost: " + base.getHost() + "\r\n"
+						+ ((this.key != null) ? "Authorization: Bearer " + this.key + "\r\n" : "")
+						+ "Connection: close\r\n\r\n")
 					.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
 			String response = new String(socket.getInputStream().readAllBytes(),
 					java.nio.charset.StandardCharsets.UTF_8);
@@ -154,7 +180,15 @@ public final class WarrenApi {
 
 	/** GETs a path of the master. */
 	public Answer get(String path) {
-		return send(HttpRequest.newBuilder(URI.create(this.base + path)).GET());
+		return send(newRequest(path).GET());
+	}
+
+	private HttpRequest.Builder newRequest(String path) {
+		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(this.base + path));
+		if (this.key != null) {
+			request.header("Authorization", "Bearer " + this.key);
+		}
+		return request;
 	}
 
 	private Answer send(HttpRequest.Builder request) {
@@ -162,9 +196,11 @@ public final class WarrenApi {
 			HttpResponse<String> response = this.http.send(request.timeout(Duration.ofSeconds(30)).build(),
 					HttpResponse.BodyHandlers.ofString());
 			String body = response.body();
-			JsonNode json = (body == null || body.isEmpty()) ? null : this.json.readTree(body);
+			String contentType = response.headers().firstValue("Content-Type").orElse(null);
+			boolean isJson = contentType == null || contentType.contains("json");
+			JsonNode json = (body == null || body.isEmpty() || !isJson) ? null : this.json.readTree(body);
 			return new Answer(response.statusCode(), response.headers().firstValue("Location").orElse(null),
-					response.headers().firstValue("Content-Type").orElse(null), json);
+					contentType, json);
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException("request to the master failed", ex);

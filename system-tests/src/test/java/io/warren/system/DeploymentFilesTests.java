@@ -109,6 +109,30 @@ class DeploymentFilesTests {
 	}
 
 	@Test
+	void servicesNeedTheApiKeyListenInTheirContainersAndPrometheusSendsTheKey() throws IOException {
+		for (String name : List.of("master", "worker")) {
+			assertThat(environment(service(name)).get("WARREN_SECURITY_API_KEYS")).as(name)
+				.startsWith("${WARREN_API_KEY:?");
+		}
+		assertThat(Files.readString(ROOT.resolve("docker/Dockerfile"))).as("the services bind to loopback by default")
+			.contains("ENV SERVER_ADDRESS=0.0.0.0");
+		assertThat(map(map(this.compose.get("secrets")).get("warren_api_key"))).containsEntry("environment",
+				"WARREN_API_KEY");
+		assertThat(list(service("prometheus").get("secrets"))).containsExactly("warren_api_key");
+		Map<String, Object> prometheus = yaml("docker/prometheus/prometheus.yml");
+		List<Map<String, Object>> warrenJobs = list(prometheus.get("scrape_configs")).stream()
+			.map(DeploymentFilesTests::map)
+			.filter((job) -> job.get("job_name").toString().startsWith("warren-"))
+			.toList();
+		assertThat(warrenJobs).hasSize(2);
+		for (Map<String, Object> job : warrenJobs) {
+			assertThat(map(job.get("authorization"))).as(job.get("job_name").toString())
+				.containsEntry("type", "Bearer")
+				.containsEntry("credentials_file", "/run/secrets/warren_api_key");
+		}
+	}
+
+	@Test
 	void grafanaDashboardIsProvisionedOnTheProvisionedDataSource() throws IOException {
 		Map<String, Object> datasources = yaml("docker/grafana/provisioning/datasources/prometheus.yml");
 		Object uid = map(list(datasources.get("datasources")).get(0)).get("uid");
@@ -137,7 +161,10 @@ class DeploymentFilesTests {
 		List<String> command = composeCommand();
 		assumeTrue(command != null, "no docker-compose or docker compose installed: static checks only");
 		command.addAll(List.of("-f", ROOT.resolve("docker-compose.yml").toString(), "config", "-q"));
-		Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+		// what compose requires from the environment
+		builder.environment().put("WARREN_API_KEY", "deployment-files-test-key");
+		Process process = builder.start();
 		assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
 		String output = new String(process.getInputStream().readAllBytes());
 		assertThat(process.exitValue()).as(output).isZero();

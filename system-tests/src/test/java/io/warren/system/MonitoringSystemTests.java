@@ -3,6 +3,7 @@ package io.warren.system;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -57,6 +58,13 @@ class MonitoringSystemTests {
 			assertThat(workerActuator.health(null, "consumers")).isEqualTo("UP");
 			assertThat(workerActuator.get("/actuator/info").body().get("build").get("artifact").asString())
 				.isEqualTo("warren-worker-service");
+			// the key the cluster was started with opened all of this; without it, only
+			// health
+			for (WarrenApi anonymous : List.of(master.withKey(null), workerActuator.withKey(null))) {
+				assertThat(anonymous.request("GET", "/actuator/prometheus", null).status()).isEqualTo(401);
+				assertThat(anonymous.get("/actuator/health").status()).isEqualTo(200);
+				assertThat(anonymous.get("/actuator/health").body().has("components")).isFalse();
+			}
 		}
 	}
 

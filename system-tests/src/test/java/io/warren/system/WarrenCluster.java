@@ -113,6 +113,7 @@ final class WarrenCluster implements AutoCloseable {
 		List<String> arguments = new ArrayList<>(
 				(this.privateBroker != null) ? this.privateBroker.springProperties() : TestBroker.springProperties());
 		arguments.add("warren.topology.prefix=" + this.prefix);
+		arguments.add(WarrenApi.TEST_KEY_PROPERTY);
 		return arguments;
 	}
 

@@ -1,6 +1,7 @@
 package io.warren.master.task;
 
 import java.net.URI;
+import java.security.Principal;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -8,6 +9,7 @@ import java.util.UUID;
 import io.warren.master.config.MasterProperties;
 import io.warren.protocol.TaskTypes;
 import io.warren.protocol.WireFormat;
+import io.warren.security.ApiKeyAuthentication;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.http.MediaType;
@@ -46,9 +48,9 @@ class TaskController {
 
 	@PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
 	ResponseEntity<TaskView> submit(@RequestBody SubmitTaskRequest request,
-			@RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
+			@RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey, Principal caller) {
 		TaskSubmission.Submitted submitted = this.submission.submit(request.type(), request.payload(),
-				request.priority(), idempotencyKey);
+				request.priority(), scope(caller), idempotencyKey);
 		Task task = submitted.tasks().get(0);
 		if (submitted.replayed()) {
 			// created by the first request with this key: as it is now
@@ -66,10 +68,18 @@ class TaskController {
 	 */
 	@PostMapping(path = "/batch", consumes = MediaType.APPLICATION_JSON_VALUE)
 	ResponseEntity<BatchAccepted> submitBatch(@RequestBody SubmitBatchRequest request,
-			@RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
-		TaskSubmission.Submitted submitted = this.submission.submitAll(request.tasks(), idempotencyKey);
+			@RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey, Principal caller) {
+		TaskSubmission.Submitted submitted = this.submission.submitAll(request.tasks(), scope(caller), idempotencyKey);
 		BatchAccepted accepted = new BatchAccepted(submitted.tasks().stream().map(Task::id).toList());
 		return submitted.replayed() ? ResponseEntity.ok(accepted) : ResponseEntity.accepted().body(accepted);
+	}
+
+	/**
+	 * The scope of the caller's idempotency keys: the name of its API key (one anonymous
+	 * scope when security is off).
+	 */
+	private static String scope(Principal caller) {
+		return (caller != null) ? caller.getName() : ApiKeyAuthentication.ANONYMOUS_SCOPE;
 	}
 
 	@GetMapping("/{id}")

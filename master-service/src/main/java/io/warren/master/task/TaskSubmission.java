@@ -61,9 +61,6 @@ public class TaskSubmission {
 		this.events = events;
 	}
 
-	/** The scope of every idempotency key until submissions carry an API key. */
-	static final String SCOPE = "";
-
 	private static final int MAX_KEY_LENGTH = 255;
 
 	/** How many times a submission that lost a race for its key looks for the winner. */
@@ -73,16 +70,17 @@ public class TaskSubmission {
 
 	/** Validates, stores and starts publishing a task; returns the stored record. */
 	public Task submit(String type, JsonNode payload, Integer priority) {
-		return submit(type, payload, priority, null).tasks().get(0);
+		return submit(type, payload, priority, "", null).tasks().get(0);
 	}
 
 	/**
 	 * As {@link #submit(String, JsonNode, Integer)}, with an {@code Idempotency-Key} (or
-	 * {@code null}): a key already used with the same request returns the task it
-	 * created, marked as replayed; with another request it is refused.
+	 * {@code null}) in a scope (the API key's name): a key already used in the scope with
+	 * the same request returns the task it created, marked as replayed; with another
+	 * request it is refused.
 	 */
-	public Submitted submit(String type, JsonNode payload, Integer priority, String idempotencyKey) {
-		return store(List.of(new SubmitTaskRequest(type, payload, priority)), "", idempotencyKey);
+	public Submitted submit(String type, JsonNode payload, Integer priority, String scope, String idempotencyKey) {
+		return store(List.of(new SubmitTaskRequest(type, payload, priority)), "", scope, idempotencyKey);
 	}
 
 	/**
@@ -90,11 +88,14 @@ public class TaskSubmission {
 	 * its index), then stores them all in one transaction, in order.
 	 */
 	public List<Task> submitAll(List<SubmitTaskRequest> requests) {
-		return submitAll(requests, null).tasks();
+		return submitAll(requests, "", null).tasks();
 	}
 
-	/** As {@link #submitAll(List)}, with an {@code Idempotency-Key} (or {@code null}). */
-	public Submitted submitAll(List<SubmitTaskRequest> requests, String idempotencyKey) {
+	/**
+	 * As {@link #submitAll(List)}, with an {@code Idempotency-Key} (or {@code null}) in a
+	 * scope.
+	 */
+	public Submitted submitAll(List<SubmitTaskRequest> requests, String scope, String idempotencyKey) {
 		if (requests == null || requests.isEmpty()) {
 			throw new InvalidTaskException("tasks", "must hold at least one task");
 		}
@@ -103,7 +104,7 @@ public class TaskSubmission {
 			throw new InvalidTaskException("tasks", "holds " + requests.size() + " tasks, at most " + most
 					+ " are accepted in one request (warren.master.batch.max-tasks)");
 		}
-		return store(requests, "tasks[%d].", idempotencyKey);
+		return store(requests, "tasks[%d].", scope, idempotencyKey);
 	}
 
 	/**
@@ -116,7 +117,7 @@ public class TaskSubmission {
 	public record Submitted(List<Task> tasks, boolean replayed) {
 	}
 
-	private Submitted store(List<SubmitTaskRequest> requests, String fieldPrefix, String idempotencyKey) {
+	private Submitted store(List<SubmitTaskRequest> requests, String fieldPrefix, String scope, String idempotencyKey) {
 		// both stores keep microseconds: the 202 shows what a later GET will show
 		Instant now = this.clock.instant().truncatedTo(ChronoUnit.MICROS);
 		List<Task> tasks = new ArrayList<>(requests.size());
@@ -133,11 +134,11 @@ public class TaskSubmission {
 		if (idempotencyKey != null) {
 			requireValid(idempotencyKey);
 			String fingerprint = fingerprint(fieldPrefix.isEmpty() ? "task" : "batch", requests, tasks);
-			Optional<Submitted> replay = replay(idempotencyKey, fingerprint, now);
+			Optional<Submitted> replay = replay(scope, idempotencyKey, fingerprint, now);
 			if (replay.isPresent()) {
 				return replay.get();
 			}
-			key = new IdempotencyKey(SCOPE, idempotencyKey, fingerprint, tasks.stream().map(Task::id).toList(), now);
+			key = new IdempotencyKey(scope, idempotencyKey, fingerprint, tasks.stream().map(Task::id).toList(), now);
 		}
 		// the new types of the whole submission against the cap; registered with its rows
 		Set<String> newTypes = this.policy.checkAll(tasks.stream().map(Task::type).toList());
@@ -154,7 +155,7 @@ public class TaskSubmission {
 			// the same key, recorded meanwhile by a concurrent request or another master:
 			// a duplicate key once it committed, or (H2) a concurrent update while it had
 			// not yet
-			return awaitWinner(idempotencyKey, key.fingerprint(), now).orElseThrow(() -> ex);
+			return awaitWinner(scope, idempotencyKey, key.fingerprint(), now).orElseThrow(() -> ex);
 		}
 		this.policy.remember(newTypes);
 		List<TaskChange> changes = new ArrayList<>(tasks.size());
@@ -171,10 +172,10 @@ public class TaskSubmission {
 	 * The submission that holds this key, once it has committed: looked for a few times
 	 * over about a second; empty if there is none (the store failed for another reason).
 	 */
-	private Optional<Submitted> awaitWinner(String idempotencyKey, String fingerprint, Instant now) {
+	private Optional<Submitted> awaitWinner(String scope, String idempotencyKey, String fingerprint, Instant now) {
 		for (int i = 0; i < WINNER_LOOKUPS; i++) {
 			try {
-				Optional<Submitted> winner = replay(idempotencyKey, fingerprint, now);
+				Optional<Submitted> winner = replay(scope, idempotencyKey, fingerprint, now);
 				if (winner.isPresent()) {
 					return winner;
 				}
@@ -197,8 +198,8 @@ public class TaskSubmission {
 	 * The tasks of the earlier submission with this key, if it is recorded within the
 	 * idempotency window; refused if that submission was another request.
 	 */
-	private Optional<Submitted> replay(String idempotencyKey, String fingerprint, Instant now) {
-		return this.store.findIdempotencyKey(SCOPE, idempotencyKey, now.minus(this.properties.idempotencyWindow()))
+	private Optional<Submitted> replay(String scope, String idempotencyKey, String fingerprint, Instant now) {
+		return this.store.findIdempotencyKey(scope, idempotencyKey, now.minus(this.properties.idempotencyWindow()))
 			.map((found) -> {
 				if (!found.fingerprint().equals(fingerprint)) {
 					throw new IdempotencyKeyReusedException("Idempotency-Key " + idempotencyKey

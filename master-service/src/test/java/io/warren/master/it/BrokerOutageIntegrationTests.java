@@ -59,6 +59,7 @@ abstract class BrokerOutageIntegrationTests {
 		registry.add("spring.rabbitmq.host", () -> "127.0.0.1");
 		registry.add("spring.rabbitmq.port", proxy::port);
 		registry.add("warren.topology.prefix", () -> prefix);
+		registry.add("warren.security.api-keys", () -> WarrenApi.TEST_KEY);
 		registry.add("warren.master.relay.interval", () -> "200ms");
 		registry.add("warren.master.relay.confirm-timeout", () -> "1s");
 		registry.add("warren.master.monitoring.relay-max-lag", () -> "2s");

@@ -22,6 +22,7 @@ import io.warren.protocol.TaskResult;
 import io.warren.protocol.Topology;
 import io.warren.protocol.TopologyProperties;
 import io.warren.protocol.WireFormat;
+import io.warren.security.ApiKeys;
 import io.warren.testsupport.BrokerCleanup;
 import io.warren.testsupport.TestBroker;
 import io.warren.testsupport.WarrenApi;
@@ -59,6 +60,12 @@ abstract class MasterIntegrationTests {
 
 	static final int DELIVERY_LIMIT = 2;
 
+	static final String READER_KEY = "reader-key-2c0e61f5a4d9b8";
+
+	static final String SUBMITTER_KEY = "submitter-key-98b1e7d3c2a0";
+
+	static final String OPS_KEY = "ops-key-d41d8cd98f00b204e980";
+
 	@LocalServerPort
 	int port;
 
@@ -83,13 +90,15 @@ abstract class MasterIntegrationTests {
 		properties.add("warren.topology.delivery-limit=" + DELIVERY_LIMIT);
 		properties.add("warren.topology.queue-types.it-classic=classic");
 		// one reply consumer: replies are applied in the order the test sends them, so a
-		// later
-		// task can serve as a barrier; the out-of-order cases are produced by that send
-		// order
+		// later task can serve as a barrier; the out-of-order cases are produced by that
+		// send order
 		properties.add("warren.master.replies.concurrency=1");
 		properties.add("warren.master.relay.interval=200ms");
 		properties.add("warren.master.monitoring.refresh-interval=200ms");
 		properties.add("warren.master.max-result-size=64KB");
+		// the tests' bare key, two keys with one role each, and an admin key given hashed
+		properties.add("warren.security.api-keys=" + String.join(",", WarrenApi.TEST_KEY, "reader:read:" + READER_KEY,
+				"submitter:submit:" + SUBMITTER_KEY, "ops:admin:" + ApiKeys.HASHED_PREFIX + ApiKeys.sha256(OPS_KEY)));
 		return properties;
 	}
 
@@ -779,6 +788,85 @@ abstract class MasterIntegrationTests {
 		assertThat(this.api
 			.post("/api/v1/tasks", "{\"type\":\"" + type + "\",\"payload\":1}", "Idempotency-Key", "k".repeat(256))
 			.status()).isEqualTo(400);
+	}
+
+	@Test
+	void idempotencyKeysAreScopedPerApiKey() {
+		String type = type("it.idempotent.scoped");
+		String body = "{\"type\":\"" + type + "\",\"payload\":{\"n\":1}}";
+		WarrenApi submitter = this.api.withKey(SUBMITTER_KEY);
+
+		WarrenApi.Answer mine = this.api.post("/api/v1/tasks", body, "Idempotency-Key", "nightly-report");
+		WarrenApi.Answer theirs = submitter.post("/api/v1/tasks", body, "Idempotency-Key", "nightly-report");
+		WarrenApi.Answer theirsAgain = submitter.post("/api/v1/tasks", body, "Idempotency-Key", "nightly-report");
+
+		assertThat(mine.status()).isEqualTo(202);
+		assertThat(theirs.status()).as("another API key: another scope, another task").isEqualTo(202);
+		assertThat(theirs.body().get("id")).isNotEqualTo(mine.body().get("id"));
+		assertThat(theirsAgain.status()).isEqualTo(200);
+		assertThat(theirsAgain.body().get("id")).isEqualTo(theirs.body().get("id"));
+	}
+
+	/**
+	 * Every endpoint of the master without a key, with a key that is not configured, with
+	 * a key lacking the role and with one that has it; the actuator with an admin key
+	 * given hashed.
+	 */
+	@Test
+	void everyEndpointNeedsAKeyWithItsRoleAndOnlyHealthStatusAndProbesArePublic() {
+		String type = type("it.secured");
+		String id = this.api.accepted(type, "{}");
+		String task = "{\"type\":\"" + type + "\",\"payload\":{}}";
+		String batch = "{\"tasks\":[" + task + "]}";
+		record Case(String method, String path, String body, String rightKey, String wrongRoleKey, int success) {
+		}
+		List<Case> cases = List.of(new Case("POST", "/api/v1/tasks", task, SUBMITTER_KEY, READER_KEY, 202),
+				new Case("POST", "/api/v1/tasks/batch", batch, SUBMITTER_KEY, READER_KEY, 202),
+				new Case("GET", "/api/v1/tasks", null, READER_KEY, SUBMITTER_KEY, 200),
+				new Case("GET", "/api/v1/tasks/" + id, null, READER_KEY, SUBMITTER_KEY, 200),
+				new Case("GET", "/api/v1/tasks/01a1fde9-da0a-7353-b273-4ef08103cba5", null, READER_KEY, SUBMITTER_KEY,
+						404),
+				new Case("GET", "/actuator/prometheus", null, OPS_KEY, READER_KEY, 200),
+				new Case("GET", "/actuator/metrics", null, OPS_KEY, SUBMITTER_KEY, 200),
+				new Case("GET", "/actuator/info", null, OPS_KEY, READER_KEY, 200),
+				new Case("GET", "/actuator/health/db", null, OPS_KEY, READER_KEY, 200),
+				new Case("GET", "/actuator", null, OPS_KEY, READER_KEY, 200),
+				new Case("GET", "/no/such/path", null, READER_KEY, null, 404));
+		for (Case endpoint : cases) {
+			byte[] body = (endpoint.body() != null) ? json(endpoint.body()) : null;
+			String name = endpoint.method() + " " + endpoint.path();
+			for (String key : new String[] { null, "not-a-key", "x" + WarrenApi.TEST_KEY, "Bearer" }) {
+				WarrenApi.Answer refused = this.api.withKey(key).request(endpoint.method(), endpoint.path(), body);
+				assertThat(refused.status()).as(name + " with key [" + key + "]").isEqualTo(401);
+				assertThat(refused.contentType()).as(name).startsWith("application/problem+json");
+				assertThat(refused.body().get("status").asInt()).isEqualTo(401);
+			}
+			if (endpoint.wrongRoleKey() != null) {
+				WarrenApi.Answer forbidden = this.api.withKey(endpoint.wrongRoleKey())
+					.request(endpoint.method(), endpoint.path(), body);
+				assertThat(forbidden.status()).as(name + " with the wrong role").isEqualTo(403);
+				assertThat(forbidden.contentType()).as(name).startsWith("application/problem+json");
+				assertThat(forbidden.body().get("detail").asString()).startsWith("the API key ");
+			}
+			for (String key : List.of(endpoint.rightKey(), WarrenApi.TEST_KEY)) {
+				assertThat(this.api.withKey(key).request(endpoint.method(), endpoint.path(), body).status())
+					.as(name + " with a key that may")
+					.isEqualTo(endpoint.success());
+			}
+		}
+
+		WarrenApi anonymous = this.api.withKey(null);
+		for (String probe : List.of("/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness")) {
+			WarrenApi.Answer health = anonymous.get(probe);
+			assertThat(health.status()).as(probe).isEqualTo(200);
+			assertThat(health.body().get("status").asString()).isEqualTo("UP");
+			assertThat(health.body().has("components")).as(probe + " shows no details without a key").isFalse();
+		}
+		assertThat(anonymous.get("/api/v1/openapi.yaml").status()).isEqualTo(200);
+		assertThat(this.api.withKey(READER_KEY).get("/actuator/health").body().has("components"))
+			.as("details are for admin keys")
+			.isFalse();
+		assertThat(this.api.withKey(OPS_KEY).get("/actuator/health").body().get("components").has("db")).isTrue();
 	}
 
 	@Test

@@ -21,7 +21,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 /** The OpenAPI document the master serves describes exactly the operations it has. */
 @Import(WebSliceConfiguration.class)
-@WebMvcTest
+@WebMvcTest(properties = "warren.security.enabled=false")
 class OpenApiDocumentTests {
 
 	@Autowired

@@ -29,7 +29,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 @Import(WebSliceConfiguration.class)
-@WebMvcTest(properties = "warren.master.max-body-size=1KB")
+@WebMvcTest(properties = { "warren.master.max-body-size=1KB", "warren.security.enabled=false" })
 class TaskControllerTests {
 
 	private static final UUID ID = UUID.fromString("01a1fde9-da0a-7353-b273-4ef08103cba5");
@@ -45,7 +45,7 @@ class TaskControllerTests {
 
 	@Test
 	void submittedTaskGets202WithItsLocationAndView() throws Exception {
-		given(this.submission.submit(eq("echo"), any(), isNull(), isNull()))
+		given(this.submission.submit(eq("echo"), any(), isNull(), eq(""), isNull()))
 			.willReturn(new TaskSubmission.Submitted(List.of(pending("{\"a\":1}")), false));
 
 		this.mvc
@@ -62,7 +62,7 @@ class TaskControllerTests {
 
 	@Test
 	void retryWithTheSameIdempotencyKeyGets200AndTheFirstTask() throws Exception {
-		given(this.submission.submit(eq("echo"), any(), isNull(), eq("order-4711")))
+		given(this.submission.submit(eq("echo"), any(), isNull(), eq(""), eq("order-4711")))
 			.willReturn(new TaskSubmission.Submitted(List.of(pending("{\"a\":1}")), true));
 
 		this.mvc
@@ -77,7 +77,7 @@ class TaskControllerTests {
 
 	@Test
 	void idempotencyKeyUsedWithAnotherRequestIsA422Problem() throws Exception {
-		given(this.submission.submit(eq("echo"), any(), isNull(), eq("order-4711")))
+		given(this.submission.submit(eq("echo"), any(), isNull(), eq(""), eq("order-4711")))
 			.willThrow(new IdempotencyKeyReusedException("Idempotency-Key order-4711 was already used"));
 
 		this.mvc
@@ -91,7 +91,7 @@ class TaskControllerTests {
 
 	@Test
 	void busyMasterAnswers503WithRetryAfterAndStoresNothing() throws Exception {
-		given(this.submission.submit(eq("echo"), any(), isNull(), isNull()))
+		given(this.submission.submit(eq("echo"), any(), isNull(), eq(""), isNull()))
 			.willThrow(new SubmissionsBusyException("publishing to the broker is behind; retry shortly"));
 
 		this.mvc
@@ -105,7 +105,7 @@ class TaskControllerTests {
 
 	@Test
 	void storeThatCannotOpenATransactionIsA503NotA500() throws Exception {
-		given(this.submission.submit(eq("echo"), any(), isNull(), isNull()))
+		given(this.submission.submit(eq("echo"), any(), isNull(), eq(""), isNull()))
 			.willThrow(new org.springframework.transaction.CannotCreateTransactionException("connection refused"));
 
 		this.mvc
@@ -120,7 +120,7 @@ class TaskControllerTests {
 	void batchGets202WithTheIdsInOrder() throws Exception {
 		Task second = Task.submitted(UUID.fromString("01a1fde9-da0a-7353-b273-4ef08103cba6"), "echo", 0, "2",
 				Instant.parse("2026-11-21T10:00:00Z"));
-		given(this.submission.submitAll(any(), isNull()))
+		given(this.submission.submitAll(any(), eq(""), isNull()))
 			.willReturn(new TaskSubmission.Submitted(List.of(pending("1"), second), false));
 
 		this.mvc
@@ -198,7 +198,7 @@ class TaskControllerTests {
 
 	@Test
 	void invalidFieldIsA400ProblemNamingTheField() throws Exception {
-		given(this.submission.submit(eq("Bad Type"), any(), any(), any()))
+		given(this.submission.submit(eq("Bad Type"), any(), any(), eq(""), any()))
 			.willThrow(new InvalidTaskException("type", "must match [a-z0-9][a-z0-9._-]{0,63}"));
 
 		this.mvc
@@ -211,7 +211,7 @@ class TaskControllerTests {
 
 	@Test
 	void refusedTypeIsA422Problem() throws Exception {
-		given(this.submission.submit(eq("junk"), any(), any(), any()))
+		given(this.submission.submit(eq("junk"), any(), any(), eq(""), any()))
 			.willThrow(new TaskTypeRefusedException("task type 'junk' is not allowed"));
 
 		this.mvc
@@ -251,7 +251,7 @@ class TaskControllerTests {
 
 	@Test
 	void storeOutageIsA503ProblemWithoutDetails() throws Exception {
-		given(this.submission.submit(any(), any(), any(), any()))
+		given(this.submission.submit(any(), any(), any(), eq(""), any()))
 			.willThrow(new DataAccessResourceFailureException("Connection refused to db-host:5432"));
 
 		this.mvc

@@ -5,6 +5,7 @@ import java.time.Clock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.warren.monitoring.ConsumerHealthIndicator;
 import io.warren.protocol.MessagingConfiguration;
+import io.warren.security.ApiKeySecurityConfiguration;
 import io.warren.protocol.Topology;
 import io.warren.protocol.WireFormat;
 import io.warren.worker.execution.ExecutionMetrics;
@@ -26,7 +27,7 @@ import org.springframework.core.env.Environment;
 
 /** Wires the worker: its identity, the reply publisher and the listener containers. */
 @Configuration(proxyBeanMethods = false)
-@Import(MessagingConfiguration.class)
+@Import({ MessagingConfiguration.class, ApiKeySecurityConfiguration.class })
 class WorkerConfiguration {
 
 	@Bean

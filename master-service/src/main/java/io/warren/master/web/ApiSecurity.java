@@ -1,0 +1,42 @@
+package io.warren.master.web;
+
+import io.warren.security.ApiAuthorizations;
+import io.warren.security.ApiKeyProperties;
+import io.warren.security.ApiKeySecurityConfiguration;
+import io.warren.security.ApiKeys;
+import io.warren.security.Role;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.http.HttpMethod;
+
+/**
+ * Who may use the task API: {@code submit} to submit, {@code read} to read and list
+ * ({@code admin} may do both); the API's own description is public. A master without keys
+ * does not start, unless security is switched off explicitly: it holds every task's
+ * payload.
+ */
+@Configuration(proxyBeanMethods = false)
+@Import(ApiKeySecurityConfiguration.class)
+public class ApiSecurity {
+
+	public ApiSecurity(ApiKeyProperties properties, ApiKeys keys) {
+		if (properties.enabled() && keys.isEmpty()) {
+			throw new IllegalStateException("the master needs at least one API key: set WARREN_SECURITY_API_KEYS "
+					+ "(warren.security.api-keys), such as WARREN_SECURITY_API_KEYS=$(openssl rand -hex 32), or "
+					+ "run without authentication with warren.security.enabled=false");
+		}
+	}
+
+	@Bean
+	ApiAuthorizations taskApiAuthorizations() {
+		return (rules) -> rules.requestMatchers(HttpMethod.GET, "/api/v1/openapi.yaml")
+			.permitAll()
+			.requestMatchers(HttpMethod.POST, "/api/v1/tasks", "/api/v1/tasks/batch")
+			.hasRole(Role.SUBMIT.name())
+			.requestMatchers(HttpMethod.GET, "/api/v1/tasks", "/api/v1/tasks/*")
+			.hasRole(Role.READ.name());
+	}
+
+}
