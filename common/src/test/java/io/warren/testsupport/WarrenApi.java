@@ -30,6 +30,8 @@ public final class WarrenApi {
 
 	private final String key;
 
+	private final Duration timeout;
+
 	public WarrenApi(int port) {
 		this(port, TEST_KEY);
 	}
@@ -40,13 +42,26 @@ public final class WarrenApi {
 	}
 
 	private WarrenApi(String base, String key) {
+		this(base, key, Duration.ofSeconds(30));
+	}
+
+	private WarrenApi(String base, String key, Duration timeout) {
 		this.base = base;
 		this.key = key;
+		this.timeout = timeout;
 	}
 
 	/** The same service, with another key (null: none). */
 	public WarrenApi withKey(String key) {
-		return new WarrenApi(this.base, key);
+		return new WarrenApi(this.base, key, this.timeout);
+	}
+
+	/**
+	 * The same service, giving up on an answer after {@code timeout} (as a health probe
+	 * does) instead of 30 s.
+	 */
+	public WarrenApi withTimeout(Duration timeout) {
+		return new WarrenApi(this.base, this.key, timeout);
 	}
 
 	/** An HTTP answer: status, a header and the JSON body. */
@@ -106,8 +121,7 @@ public final class WarrenApi {
 	/** GETs a path that answers plain text, such as {@code /actuator/prometheus}. */
 	public String text(String path) {
 		try {
-			return this.http
-				.send(newRequest(path).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString())
+			return this.http.send(newRequest(path).timeout(this.timeout).build(), HttpResponse.BodyHandlers.ofString())
 				.body();
 		}
 		catch (IOException ex) {
@@ -139,7 +153,7 @@ public final class WarrenApi {
 	public Answer rawGet(String target) {
 		URI base = URI.create(this.base);
 		try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
-			socket.setSoTimeout(30_000);
+			socket.setSoTimeout((int) this.timeout.toMillis());
 			socket.getOutputStream()
 				.write(("GET " + target + " HTTP/1.1\r\nHost: " + base.getHost() + "\r\n"
 						+ ((this.key != null) ? "Authorization: Bearer " + this.key + "\r\n" : "")
@@ -193,7 +207,7 @@ public final class WarrenApi {
 
 	private Answer send(HttpRequest.Builder request) {
 		try {
-			HttpResponse<String> response = this.http.send(request.timeout(Duration.ofSeconds(30)).build(),
+			HttpResponse<String> response = this.http.send(request.timeout(this.timeout).build(),
 					HttpResponse.BodyHandlers.ofString());
 			String body = response.body();
 			String contentType = response.headers().firstValue("Content-Type").orElse(null);

@@ -24,13 +24,14 @@ import org.springframework.util.unit.DataSize;
  * @param batch {@code POST /api/v1/tasks/batch}
  * @param list paging of {@code GET /api/v1/tasks}
  * @param monitoring gauges and health checks
+ * @param uploads how request bodies are received
  */
 @ConfigurationProperties("warren.master")
 public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, @DefaultValue("1MB") DataSize maxResultSize,
 		@DefaultValue("24h") Duration idempotencyWindow, Set<String> allowedTypes,
 		@DefaultValue("100") int maxTaskTypes, @DefaultValue Relay relay, @DefaultValue Replies replies,
 		@DefaultValue Submit submit, @DefaultValue Batch batch, @DefaultValue Paging list,
-		@DefaultValue Monitoring monitoring) {
+		@DefaultValue Monitoring monitoring, @DefaultValue Uploads uploads) {
 
 	public MasterProperties {
 		if (idempotencyWindow.isZero() || idempotencyWindow.isNegative()) {
@@ -119,6 +120,24 @@ public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, @Defau
 	 * {@code relay} health check reports DOWN
 	 */
 	public record Monitoring(@DefaultValue("10s") Duration refreshInterval, @DefaultValue("1m") Duration relayMaxLag) {
+	}
+
+	/**
+	 * @param maxConcurrent request bodies received at once; a request beyond it gets 503
+	 * with {@code Retry-After} without waiting, so that slow uploads never hold every
+	 * request thread (keep it below {@code server.tomcat.threads.max}, 200: the others
+	 * answer reads and health checks)
+	 * @param timeout how long a request body may take to arrive in full, and the longest
+	 * wait for its next bytes; past it the request gets 408
+	 */
+	public record Uploads(@DefaultValue("100") int maxConcurrent, @DefaultValue("10s") Duration timeout) {
+
+		public Uploads {
+			if (maxConcurrent < 1 || timeout.isZero() || timeout.isNegative()) {
+				throw new IllegalArgumentException("warren.master.uploads.max-concurrent and timeout must be positive");
+			}
+		}
+
 	}
 
 }

@@ -109,7 +109,25 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 		BodyTooLargeException tooLarge = cause(ex, BodyTooLargeException.class);
 		if (tooLarge != null) {
 			return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE)
+				.header(HttpHeaders.CONNECTION, "close")
 				.body(BodySizeLimitFilter.tooLarge(tooLarge.limit()));
+		}
+		if (cause(ex, BodyReadTimeoutException.class) != null) {
+			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.REQUEST_TIMEOUT,
+					cause(ex, BodyReadTimeoutException.class).getMessage());
+			problem.setTitle("Request body too slow");
+			return ResponseEntity.status(HttpStatus.REQUEST_TIMEOUT)
+				.header(HttpHeaders.CONNECTION, "close")
+				.body(problem);
+		}
+		if (cause(ex, UploadsBusyException.class) != null) {
+			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+					cause(ex, UploadsBusyException.class).getMessage());
+			problem.setTitle("Busy");
+			return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+				.header(HttpHeaders.RETRY_AFTER, "1")
+				.header(HttpHeaders.CONNECTION, "close")
+				.body(problem);
 		}
 		BodyNotUtf8Exception notUtf8 = cause(ex, BodyNotUtf8Exception.class);
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,

@@ -1,11 +1,15 @@
 package io.warren.master.web;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
 
 import io.warren.master.config.MasterProperties;
 import jakarta.servlet.FilterChain;
@@ -32,6 +36,13 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * cap. Spring's multipart and form limits do not cover JSON bodies. The body must also be
  * well-formed UTF-8, checked as it is read: Jackson's own decoder takes an overlong form
  * such as {@code C0 AF} for {@code /}.
+ * <p>
+ * The body is received in full when the handler first reads it (after authentication),
+ * within {@code warren.master.uploads.timeout}, by at most
+ * {@code warren.master.uploads.max-concurrent} requests at once: a client that trickles
+ * its body holds a request thread for a bounded time, and slow clients together never
+ * hold all of them, so health checks and reads still find one. Without a free slot the
+ * request is refused at once (503); the parse then reads from memory.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -39,16 +50,31 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 
 	static final String BATCH_PATH = "/api/v1/tasks/batch";
 
+	/**
+	 * Set on a request whose body is abandoned unread (too large, too slow, no upload
+	 * slot): its connection is closed after the answer instead of reading the rest.
+	 */
+	static final String ABANDONED = BodySizeLimitFilter.class.getName() + ".abandoned";
+
 	private final long defaultLimit;
 
 	private final long batchLimit;
 
 	private final JsonMapper json;
 
+	private final Semaphore slots;
+
+	private final int slotCount;
+
+	private final Duration timeout;
+
 	BodySizeLimitFilter(MasterProperties properties, JsonMapper json) {
 		this.defaultLimit = properties.maxBodySize().toBytes();
 		this.batchLimit = properties.batch().maxBodySize().toBytes();
 		this.json = json;
+		this.slotCount = properties.uploads().maxConcurrent();
+		this.slots = new Semaphore(this.slotCount);
+		this.timeout = properties.uploads().timeout();
 	}
 
 	@Override
@@ -60,10 +86,11 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 			response.setStatus(HttpStatus.CONTENT_TOO_LARGE.value());
 			response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
 			response.setHeader("Connection", "close");
+			request.setAttribute(ABANDONED, Boolean.TRUE);
 			this.json.writeValue(response.getOutputStream(), tooLarge(limit));
 			return;
 		}
-		chain.doFilter(new LimitedRequest(request, limit), response);
+		chain.doFilter(new LimitedRequest(request, limit, this), response);
 	}
 
 	static ProblemDetail tooLarge(long limit) {
@@ -77,17 +104,20 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 
 		private final long limit;
 
+		private final BodySizeLimitFilter filter;
+
 		private ServletInputStream stream;
 
-		LimitedRequest(HttpServletRequest request, long limit) {
+		LimitedRequest(HttpServletRequest request, long limit, BodySizeLimitFilter filter) {
 			super(request);
 			this.limit = limit;
+			this.filter = filter;
 		}
 
 		@Override
 		public ServletInputStream getInputStream() throws IOException {
 			if (this.stream == null) {
-				this.stream = new LimitedInputStream(super.getInputStream(), this.limit);
+				this.stream = new LimitedInputStream(this, super.getInputStream(), this.limit, this.filter);
 			}
 			return this.stream;
 		}
@@ -96,9 +126,15 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 
 	private static final class LimitedInputStream extends ServletInputStream {
 
+		private static final int CHUNK = 8192;
+
+		private final HttpServletRequest request;
+
 		private final ServletInputStream delegate;
 
 		private final long limit;
+
+		private final BodySizeLimitFilter filter;
 
 		private long read;
 
@@ -110,35 +146,99 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 		/** The start of a sequence that the last read cut in two. */
 		private ByteBuffer pending = ByteBuffer.allocate(0);
 
-		LimitedInputStream(ServletInputStream delegate, long limit) {
+		/** The whole body, once received. */
+		private byte[] body;
+
+		private int position;
+
+		LimitedInputStream(HttpServletRequest request, ServletInputStream delegate, long limit,
+				BodySizeLimitFilter filter) {
+			this.request = request;
 			this.delegate = delegate;
 			this.limit = limit;
+			this.filter = filter;
 		}
 
 		@Override
 		public int read() throws IOException {
-			int value = this.delegate.read();
-			if (value >= 0) {
-				count(1);
-				checkUtf8(new byte[] { (byte) value }, 0, 1);
-			}
-			else {
-				endOfBody();
-			}
-			return value;
+			receive();
+			return (this.position < this.body.length) ? (this.body[this.position++] & 0xFF) : -1;
 		}
 
 		@Override
 		public int read(byte[] buffer, int offset, int length) throws IOException {
-			int count = this.delegate.read(buffer, offset, length);
-			if (count > 0) {
-				count(count);
-				checkUtf8(buffer, offset, count);
+			receive();
+			if (length == 0) {
+				return 0;
 			}
-			else if (count < 0) {
-				endOfBody();
+			int count = Math.min(length, this.body.length - this.position);
+			if (count <= 0) {
+				return -1;
 			}
+			System.arraycopy(this.body, this.position, buffer, offset, count);
+			this.position += count;
 			return count;
+		}
+
+		/** Receives the whole body once, in a slot and within the deadline. */
+		private void receive() throws IOException {
+			if (this.body != null) {
+				return;
+			}
+			if (!hasBody(this.request)) {
+				// nothing to wait for (the actuator reads an optional body on every
+				// request)
+				this.body = new byte[0];
+				return;
+			}
+			if (!this.filter.slots.tryAcquire()) {
+				this.request.setAttribute(ABANDONED, Boolean.TRUE);
+				throw new UploadsBusyException(this.filter.slotCount);
+			}
+			try {
+				long deadline = System.nanoTime() + this.filter.timeout.toNanos();
+				ByteArrayOutputStream received = new ByteArrayOutputStream(CHUNK);
+				byte[] chunk = new byte[CHUNK];
+				int count;
+				while ((count = next(chunk)) >= 0) {
+					count(count);
+					checkUtf8(chunk, 0, count);
+					received.write(chunk, 0, count);
+					if (System.nanoTime() - deadline > 0) {
+						throw new BodyReadTimeoutException(this.filter.timeout, null);
+					}
+				}
+				endOfBody();
+				this.body = received.toByteArray();
+			}
+			catch (BodyTooLargeException | BodyReadTimeoutException ex) {
+				this.request.setAttribute(ABANDONED, Boolean.TRUE);
+				throw ex;
+			}
+			finally {
+				this.filter.slots.release();
+			}
+		}
+
+		/** HTTP/1.1: a body has a length other than 0, or a transfer coding. */
+		private static boolean hasBody(HttpServletRequest request) {
+			return request.getContentLengthLong() > 0
+					|| (request.getContentLengthLong() < 0 && request.getHeader("Transfer-Encoding") != null);
+		}
+
+		/** The next bytes; a wait longer than the upload timeout is a timeout. */
+		private int next(byte[] chunk) throws IOException {
+			try {
+				return this.delegate.read(chunk, 0, chunk.length);
+			}
+			catch (IOException ex) {
+				for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+					if (cause instanceof SocketTimeoutException) {
+						throw new BodyReadTimeoutException(this.filter.timeout, ex);
+					}
+				}
+				throw ex;
+			}
 		}
 
 		private void checkUtf8(byte[] buffer, int offset, int length) throws BodyNotUtf8Exception {
@@ -178,12 +278,12 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 
 		@Override
 		public boolean isFinished() {
-			return this.delegate.isFinished();
+			return (this.body != null) ? this.position >= this.body.length : this.delegate.isFinished();
 		}
 
 		@Override
 		public boolean isReady() {
-			return this.delegate.isReady();
+			return (this.body != null) || this.delegate.isReady();
 		}
 
 		@Override
