@@ -66,13 +66,18 @@ public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, @Defau
 	 * @param prefetch unacknowledged replies per consumer (at least the batch size)
 	 * @param batchSize the most replies applied in one transaction
 	 * @param batchWait how long a batch waits for one more reply before it is applied
+	 * @param maxAttempts how many times a reply is handed back because applying it failed
+	 * while the store still answered (a lock timeout, a serialization failure) before it
+	 * is applied alone and, if that fails too, parked with its task failed
 	 */
 	public record Replies(@DefaultValue("2") int concurrency, @DefaultValue("250") int prefetch,
-			@DefaultValue("100") int batchSize, @DefaultValue("5ms") Duration batchWait) {
+			@DefaultValue("100") int batchSize, @DefaultValue("5ms") Duration batchWait,
+			@DefaultValue("10") int maxAttempts) {
 
 		public Replies {
-			if (batchSize < 1) {
-				throw new IllegalArgumentException("warren.master.replies.batch-size must be 1 or more");
+			if (batchSize < 1 || maxAttempts < 1) {
+				throw new IllegalArgumentException(
+						"warren.master.replies.batch-size and max-attempts must be 1 or more");
 			}
 		}
 

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 import com.rabbitmq.client.Channel;
+import io.warren.master.config.MasterProperties;
 import io.warren.master.task.Applied;
 import io.warren.master.task.RefusedResult;
 import io.warren.master.task.ReplyChecks;
@@ -32,7 +33,11 @@ import org.springframework.stereotype.Component;
  * reply that could not be parked is handed back alone, the rest acked one by one). A
  * transient failure (the store is down) hands the whole batch back to the broker after a
  * growing pause; a reply the store refuses for good (a value it cannot hold) is found by
- * applying the batch one reply at a time, and parked alone while the others commit.
+ * applying the batch one reply at a time, and parked alone while the others commit. A
+ * transient failure while the store still answers is counted against each reply of the
+ * batch ({@link ReplyAttempts}); a reply handed back
+ * {@code warren.master.replies.max-attempts} times is applied alone, and parked (its task
+ * failed) if it fails again, so that no reply loops for ever.
  */
 @Component
 class ReplyBatchListener implements ChannelAwareBatchMessageListener {
@@ -47,11 +52,15 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 
 	private final TransientFailures failures;
 
-	ReplyBatchListener(WireFormat wire, TaskTransitions transitions, Parking parking, TransientFailures failures) {
+	private final ReplyAttempts attempts;
+
+	ReplyBatchListener(WireFormat wire, TaskTransitions transitions, Parking parking, TransientFailures failures,
+			MasterProperties properties) {
 		this.wire = wire;
 		this.transitions = transitions;
 		this.parking = parking;
 		this.failures = failures;
+		this.attempts = new ReplyAttempts(properties.replies().maxAttempts());
 	}
 
 	@Override
@@ -62,6 +71,7 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 		long lastTag = messages.get(messages.size() - 1).getMessageProperties().getDeliveryTag();
 		try {
 			List<Message> unparked = settle(messages);
+			this.attempts.settled(messages);
 			if (unparked.isEmpty()) {
 				channel.basicAck(lastTag, true);
 				this.failures.succeeded();
@@ -81,6 +91,10 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 		}
 		catch (RuntimeException ex) {
 			log.warn("{} replies not applied, handing them back to the broker: {}", messages.size(), ex.getMessage());
+			if (this.transitions.storeReachable()) {
+				// the store answers: the failure may be these replies', count it
+				this.attempts.failed(messages);
+			}
 			this.failures.failed();
 			nackAll(channel, lastTag);
 		}
@@ -150,15 +164,17 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 		if (replies.isEmpty() && refused.isEmpty()) {
 			return List.of();
 		}
-		try {
-			return this.transitions.apply(replies, refused);
-		}
-		catch (RuntimeException ex) {
-			if (StoreFailures.isTransient(ex)) {
-				throw ex;
+		if (messages.stream().noneMatch(this.attempts::exhausted)) {
+			try {
+				return this.transitions.apply(replies, refused);
 			}
-			log.warn("a batch of {} replies was refused by the store ({}); applying them one at a time", replies.size(),
-					ex.getMessage());
+			catch (RuntimeException ex) {
+				if (StoreFailures.isTransient(ex)) {
+					throw ex;
+				}
+				log.warn("a batch of {} replies was refused by the store ({}); applying them one at a time",
+						replies.size(), ex.getMessage());
+			}
 		}
 		List<Applied> applied = new ArrayList<>(replies.size());
 		for (int i = 0; i < replies.size(); i++) {
@@ -166,14 +182,19 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 				applied.add(this.transitions.apply(List.of(replies.get(i)), List.of()).get(0));
 			}
 			catch (RuntimeException ex) {
-				if (StoreFailures.isTransient(ex)) {
+				boolean exhausted = this.attempts.exhausted(messages.get(i));
+				if (StoreFailures.isTransient(ex) && !(exhausted && this.transitions.storeReachable())) {
 					throw ex;
 				}
-				toPark.add(new Parked(messages.get(i), "refused by the task store: " + ex.getMessage()));
+				String reason = StoreFailures.isTransient(ex)
+						? "not applied after " + this.attempts.limit() + " tries while the task store answered: "
+						: "refused by the task store: ";
+				toPark.add(new Parked(messages.get(i), reason + ex.getMessage()));
 				applied.add(null);
 				if (replies.get(i) instanceof TaskResult result) {
 					refused.add(new RefusedResult(result.taskId(), result.attempt(),
-							"the task store refused it: " + ex.getMessage()));
+							(exhausted ? "not applied after " + this.attempts.limit() + " tries: "
+									: "the task store refused it: ") + ex.getMessage()));
 				}
 			}
 		}
@@ -182,7 +203,7 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 				this.transitions.apply(List.of(), refused);
 			}
 			catch (RuntimeException ex) {
-				if (StoreFailures.isTransient(ex)) {
+				if (StoreFailures.isTransient(ex) && !messages.stream().anyMatch(this.attempts::exhausted)) {
 					throw ex;
 				}
 				// their messages are parked all the same: nothing loops

@@ -19,6 +19,7 @@ import java.util.UUID;
 
 import io.warren.protocol.TaskError;
 
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -267,6 +268,16 @@ public class TaskStore {
 		}
 		sql.append(" ORDER BY id DESC FETCH FIRST ").append(limit).append(" ROWS ONLY");
 		return this.jdbc.sql(sql.toString()).params(params).query(TaskStore::summary).list();
+	}
+
+	/** Whether the database answers {@code SELECT 1}. */
+	public boolean reachable() {
+		try {
+			return this.jdbc.sql("SELECT 1").query(Integer.class).single() == 1;
+		}
+		catch (DataAccessException ex) {
+			return false;
+		}
 	}
 
 	/**

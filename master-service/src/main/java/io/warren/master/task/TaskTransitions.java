@@ -99,6 +99,14 @@ public class TaskTransitions {
 	}
 
 	/**
+	 * Whether the store answers a trivial query now: tells a failure of what was applied
+	 * from the store being down.
+	 */
+	public boolean storeReachable() {
+		return this.store.reachable();
+	}
+
+	/**
 	 * Moves tasks whose message the broker confirmed to {@code QUEUED}, where the state
 	 * machine allows it (one set-based conditional update; a confirm that comes after a
 	 * started notice or a result changes nothing), and announces the moves made.

@@ -870,6 +870,17 @@ abstract class MasterIntegrationTests {
 	}
 
 	@Test
+	void hostileAuthorizationHeadersGetProblemsNeverAServerError() {
+		for (String key : new String[] { "k".repeat(10_000), "\u00e9-cl\u00e9", "a\u0000b", "a\tb", "Bearer x", " ",
+				"{sha256}" + ApiKeys.sha256(WarrenApi.TEST_KEY), ApiKeys.sha256(WarrenApi.TEST_KEY) }) {
+			WarrenApi.Answer answer = this.api.withKey(key).rawGet("/api/v1/tasks?limit=1");
+			assertThat(answer.status()).as("key of %d characters", key.length()).isIn(400, 401);
+			assertThat(answer.contentType()).as("key of %d characters", key.length())
+				.startsWith("application/problem+json");
+		}
+	}
+
+	@Test
 	void batchWithAnIdempotencyKeyIsStoredOnceAndAnsweredWithTheSameIds() {
 		String type = type("it.idempotent.batch");
 		String body = batchOf(type, 3);

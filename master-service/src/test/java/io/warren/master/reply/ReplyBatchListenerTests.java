@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.UUID;
 
 import com.rabbitmq.client.Channel;
+import io.warren.master.config.MasterSettings;
 import io.warren.master.task.Applied;
 import io.warren.master.task.RefusedResult;
 import io.warren.master.task.TaskTransitions;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
+import org.springframework.dao.CannotAcquireLockException;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.DataIntegrityViolationException;
 
@@ -31,6 +33,7 @@ import static org.mockito.BDDMockito.given;
 import static org.mockito.BDDMockito.willThrow;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 
 /**
@@ -49,7 +52,7 @@ class ReplyBatchListenerTests {
 	private final Channel channel = mock(Channel.class);
 
 	private final ReplyBatchListener listener = new ReplyBatchListener(this.wire, this.transitions, this.parking,
-			new TransientFailures());
+			new TransientFailures(), MasterSettings.with("replies.max-attempts=2"));
 
 	@Test
 	void batchIsAckedWithOneMultipleAckOnceApplied() throws Exception {
@@ -126,6 +129,42 @@ class ReplyBatchListenerTests {
 						&& results.get(0).taskId().equals(reply(refused).taskId())
 						&& results.get(0).reason().startsWith("the task store refused it")));
 		verify(this.channel).basicAck(11, true);
+	}
+
+	@Test
+	void replyThatKeepsFailingWhileTheStoreAnswersIsParkedAfterItsTriesAndItsTaskFailed() throws Exception {
+		Message stuck = result(12);
+		given(this.transitions.storeReachable()).willReturn(true);
+		given(this.transitions.apply(any(), any()))
+			.willThrow(new CannotAcquireLockException("lock timeout on the task's row"));
+
+		// counted by the master: handed back twice, then applied alone and parked
+		this.listener.onMessageBatch(List.of(stuck), this.channel);
+		this.listener.onMessageBatch(List.of(stuck), this.channel);
+		verify(this.channel, times(2)).basicNack(12, true, true);
+		verify(this.parking, never()).park(any(), anyString(), anyString());
+
+		this.listener.onMessageBatch(List.of(stuck), this.channel);
+
+		verify(this.parking).park(eq(stuck), startsWith("not applied after 2 tries while the task store answered"),
+				eq("replies"));
+		verify(this.transitions).apply(eq(List.of()), argThat((List<RefusedResult> results) -> results.size() == 1
+				&& results.get(0).reason().startsWith("not applied after 2 tries")));
+		verify(this.channel).basicAck(12, true);
+	}
+
+	@Test
+	void replyIsNeverParkedForTheStoreBeingDown() throws Exception {
+		Message waiting = result(13);
+		given(this.transitions.storeReachable()).willReturn(false);
+		given(this.transitions.apply(any(), any())).willThrow(new DataAccessResourceFailureException("database down"));
+
+		for (int i = 0; i < 5; i++) {
+			this.listener.onMessageBatch(List.of(waiting), this.channel);
+		}
+
+		verify(this.channel, times(5)).basicNack(13, true, true);
+		verify(this.parking, never()).park(any(), anyString(), anyString());
 	}
 
 	@Test
