@@ -82,6 +82,11 @@ class BodySizeLimitFilterTests {
 		}
 
 		@Override
+		public long getContentLengthLong() {
+			return this.body.length;
+		}
+
+		@Override
 		public ServletInputStream getInputStream() {
 			ByteArrayInputStream in = new ByteArrayInputStream(this.body);
 			int most = this.piece;
