@@ -5,6 +5,7 @@ get through while many clients trickle their request bodies (or hold idle connec
     scripts/run.sh                                   # in another terminal
     scripts/slow-clients.py --key "$(cat .warren/api-key)"                 # 230 slow uploads
     scripts/slow-clients.py --key "$(cat .warren/api-key)" --reconnect     # ... that come back
+    scripts/slow-clients.py --key "$(cat .warren/api-key)" --without-key   # ... with no key
     scripts/slow-clients.py --key "$(cat .warren/api-key)" --clients 0 --idle 1000
 
 Each slow client sends the headers of a submission, then its body a byte every
@@ -24,7 +25,7 @@ import urllib.request
 BODY = b'{"type":"echo","payload":{"slow":"' + b"x" * 64 + b'"}}'
 
 
-async def slow_upload(host, port, key, interval, stop, outcomes, reconnect):
+async def slow_upload(host, port, key, interval, stop, outcomes, reconnect, with_key):
     while time.monotonic() < stop:
         started = time.monotonic()
         try:
@@ -33,9 +34,10 @@ async def slow_upload(host, port, key, interval, stop, outcomes, reconnect):
             outcomes.append(("connect-failed", 0.0))
             await asyncio.sleep(interval)
             continue
+        auth = "Authorization: Bearer %s\r\n" % key if with_key else ""
         head = (
-            "POST /api/v1/tasks HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
-            "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % (host, key, len(BODY))
+            "POST /api/v1/tasks HTTP/1.1\r\nHost: %s\r\n%s"
+            "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % (host, auth, len(BODY))
         ).encode("latin-1")
         status = "open at the end"
         try:
@@ -125,6 +127,7 @@ async def main():
     parser.add_argument("--interval", type=float, default=4.0, help="seconds between two bytes of a body")
     parser.add_argument("--idle", type=int, default=0, help="idle connections held open meanwhile")
     parser.add_argument("--reconnect", action="store_true", help="a slow client cut off starts again")
+    parser.add_argument("--without-key", action="store_true", help="slow clients send no API key")
     parser.add_argument("--seconds", type=int, default=40)
     args = parser.parse_args()
     seconds = min(args.seconds, 60)
@@ -133,7 +136,9 @@ async def main():
     outcomes, closed, results = [], [], {}
     tasks = [asyncio.create_task(idle_connection(args.host, args.port, stop, closed)) for _ in range(args.idle)]
     tasks += [
-        asyncio.create_task(slow_upload(args.host, args.port, args.key, args.interval, stop, outcomes, args.reconnect))
+        asyncio.create_task(
+            slow_upload(args.host, args.port, args.key, args.interval, stop, outcomes, args.reconnect,
+                        not args.without_key))
         for _ in range(args.clients)
     ]
     await asyncio.sleep(1)  # let them connect and start trickling
@@ -147,6 +152,7 @@ async def main():
         "clients": args.clients,
         "interval_s": args.interval,
         "reconnect": args.reconnect,
+        "slow_with_key": not args.without_key,
         "idle": args.idle,
         "idle_closed_early": len(closed),
         "seconds": seconds,

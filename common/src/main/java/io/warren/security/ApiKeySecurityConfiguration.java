@@ -2,7 +2,10 @@ package io.warren.security;
 
 import java.util.List;
 
+import io.warren.web.UnreadBodies;
 import jakarta.servlet.DispatcherType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
@@ -32,9 +35,22 @@ import org.springframework.security.web.access.intercept.AuthorizationFilter;
 @EnableWebSecurity
 public class ApiKeySecurityConfiguration {
 
+	private static final Logger log = LoggerFactory.getLogger(ApiKeySecurityConfiguration.class);
+
+	/** Refused requests do not hold a thread reading the rest of their body. */
+	@Bean
+	UnreadBodies unreadBodies() {
+		return new UnreadBodies();
+	}
+
 	@Bean
 	ApiKeys apiKeys(ApiKeyProperties properties) {
-		return properties.enabled() ? ApiKeys.parse(properties.apiKeys()) : ApiKeys.parse(List.of());
+		ApiKeys keys = properties.enabled() ? ApiKeys.parse(properties.apiKeys()) : ApiKeys.parse(List.of());
+		if (properties.enabled() && keys.isEmpty()) {
+			log.warn("no API keys (warren.security.api-keys): only the health status and the probes are served; "
+					+ "Prometheus and the other actuator endpoints answer 401");
+		}
+		return keys;
 	}
 
 	@Bean

@@ -82,7 +82,7 @@ public final class ApiKeys {
 		}
 		String[] parts = entry.split(":", 3);
 		parts[0] = parts[0].strip();
-		if (parts.length < 3 || parts[2].isEmpty()) {
+		if (parts.length < 3 || parts[2].isBlank()) {
 			throw new IllegalArgumentException(
 					where + " has a ':' but is not name:roles:key (a bare key may not contain ':' or ',')");
 		}
@@ -97,7 +97,8 @@ public final class ApiKeys {
 		if (roles.contains(Role.ADMIN)) {
 			roles = EnumSet.allOf(Role.class);
 		}
-		return new ApiKey(parts[0], roles, digestOf(parts[2], where + " (" + parts[0] + ")"));
+		// as presented keys are: a Bearer token has no surrounding white space
+		return new ApiKey(parts[0], roles, digestOf(parts[2].strip(), where + " (" + parts[0] + ")"));
 	}
 
 	private static Role role(String text, String where) {

@@ -51,6 +51,9 @@ class ApiKeysTests {
 		assertThat(keys.all()).extracting(ApiKey::name).containsExactly("ci", "web", "ops");
 		assertThat(keys.match("ops-secret-0123456789").orElseThrow().roles()).isEqualTo(EnumSet.allOf(Role.class));
 		assertThat(keys.all().get(0).toString()).doesNotContain("ci-secret");
+		// white space around a key is not part of it: a Bearer token never has any
+		assertThat(ApiKeys.parse(List.of("spaced:read: spaced-secret-0123456789 ")).match("spaced-secret-0123456789"))
+			.isPresent();
 	}
 
 	@Test

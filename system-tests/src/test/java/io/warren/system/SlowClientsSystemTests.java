@@ -26,8 +26,9 @@ import static org.awaitility.Awaitility.await;
  * with few request threads: each holds a thread for a bounded time, together they never
  * hold all of them, and health checks and reads keep answering while they trickle. Each
  * slow client gets a problem (408 past the upload timeout, 503 when every upload slot is
- * taken) and its connection is closed. (At full scale, 230 clients a byte every 4 s:
- * scripts/slow-clients.py, figures in docs/operations.md.)
+ * taken, 401 at once without a key, its body never read) and its connection is closed.
+ * (At full scale, 230 clients a byte every 4 s: scripts/slow-clients.py, figures in
+ * docs/operations.md.)
  */
 class SlowClientsSystemTests {
 
@@ -35,18 +36,25 @@ class SlowClientsSystemTests {
 
 	private static final int STALLED = 2;
 
+	/** Clients without a key that send no body: refused at once, never waited for. */
+	private static final int WITHOUT_KEY = 4;
+
 	@Test
 	void slowUploadsAreCutOffAndNeverHoldEveryThreadFromHealthAndReads() throws Exception {
 		try (WarrenCluster cluster = WarrenCluster.onH2()) {
 			WarrenApi api = cluster.startMaster("server.tomcat.threads.max=8", "server.tomcat.threads.min-spare=2",
 					"warren.master.uploads.max-concurrent=4", "warren.master.uploads.timeout=8s");
 			int port = cluster.master().port();
-			ExecutorService clients = Executors.newFixedThreadPool(TRICKLERS + STALLED);
+			ExecutorService clients = Executors.newFixedThreadPool(TRICKLERS + STALLED + WITHOUT_KEY);
 			try {
 				List<Future<String>> answers = new ArrayList<>();
 				for (int i = 0; i < TRICKLERS + STALLED; i++) {
 					boolean stalled = i >= TRICKLERS;
-					answers.add(clients.submit(() -> slowUpload(port, stalled)));
+					answers.add(clients.submit(() -> slowUpload(port, stalled, true)));
+				}
+				List<Future<String>> refused = new ArrayList<>();
+				for (int i = 0; i < WITHOUT_KEY; i++) {
+					refused.add(clients.submit(() -> slowUpload(port, true, false)));
 				}
 				// while they trickle (each would need 32 s for its body, and is cut off
 				// after
@@ -73,6 +81,9 @@ class SlowClientsSystemTests {
 							|| status.startsWith("503 application/problem+json"));
 				assertThat(statuses).filteredOn((status) -> status.startsWith("408")).isNotEmpty();
 				assertThat(statuses).filteredOn((status) -> status.startsWith("503")).isNotEmpty();
+				for (Future<String> answer : refused) {
+					assertThat(answer.get(30, TimeUnit.SECONDS)).isEqualTo("401 application/problem+json");
+				}
 			}
 			finally {
 				clients.shutdownNow();
@@ -86,11 +97,12 @@ class SlowClientsSystemTests {
 	 * Sends the headers of a 32-byte submission, then its body a byte every second (or
 	 * nothing), until the master answers; returns the status and content type.
 	 */
-	private static String slowUpload(int port, boolean stalled) throws IOException {
+	private static String slowUpload(int port, boolean stalled, boolean withKey) throws IOException {
 		try (Socket socket = new Socket("127.0.0.1", port)) {
 			OutputStream out = socket.getOutputStream();
-			out.write(("POST /api/v1/tasks HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + WarrenApi.TEST_KEY
-					+ "\r\nContent-Type: application/json\r\nContent-Length: 32\r\n\r\n")
+			String key = withKey ? "Authorization: Bearer " + WarrenApi.TEST_KEY + "\r\n" : "";
+			out.write(("POST /api/v1/tasks HTTP/1.1\r\nHost: localhost\r\n" + key
+					+ "Content-Type: application/json\r\nContent-Length: 32\r\n\r\n")
 				.getBytes(StandardCharsets.ISO_8859_1));
 			out.flush();
 			PushbackInputStream in = new PushbackInputStream(socket.getInputStream(), 1);

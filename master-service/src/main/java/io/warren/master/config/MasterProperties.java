@@ -66,9 +66,9 @@ public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, @Defau
 	 * @param prefetch unacknowledged replies per consumer (at least the batch size)
 	 * @param batchSize the most replies applied in one transaction
 	 * @param batchWait how long a batch waits for one more reply before it is applied
-	 * @param maxAttempts how many times a reply is handed back because applying it failed
-	 * while the store still answered (a lock timeout, a serialization failure) before it
-	 * is applied alone and, if that fails too, parked with its task failed
+	 * @param maxAttempts how many times a reply is handed back because applying it alone
+	 * failed for a reason that usually passes (a lock timeout) while others of the same
+	 * pass committed, before its task is failed and it is parked
 	 */
 	public record Replies(@DefaultValue("2") int concurrency, @DefaultValue("250") int prefetch,
 			@DefaultValue("100") int batchSize, @DefaultValue("5ms") Duration batchWait,
@@ -130,12 +130,12 @@ public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, @Defau
 	/**
 	 * @param maxConcurrent request bodies received at once; a request beyond it gets 503
 	 * with {@code Retry-After} without waiting, so that slow uploads never hold every
-	 * request thread (keep it below {@code server.tomcat.threads.max}, 200: the others
-	 * answer reads and health checks)
+	 * request thread (with {@code submit.queue-capacity} below
+	 * {@code server.tomcat.threads.max}, 200: the others answer reads and health checks)
 	 * @param timeout how long a request body may take to arrive in full, and the longest
 	 * wait for its next bytes; past it the request gets 408
 	 */
-	public record Uploads(@DefaultValue("100") int maxConcurrent, @DefaultValue("10s") Duration timeout) {
+	public record Uploads(@DefaultValue("40") int maxConcurrent, @DefaultValue("10s") Duration timeout) {
 
 		public Uploads {
 			if (maxConcurrent < 1 || timeout.isZero() || timeout.isNegative()) {

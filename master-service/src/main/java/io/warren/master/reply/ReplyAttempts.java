@@ -11,10 +11,10 @@ import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
 
 /**
- * How many times each reply was handed back because applying it failed while the store
- * was otherwise reachable: counted here, by the master, since the broker counts no
+ * How many times each reply was handed back because applying it alone failed while others
+ * of the same pass committed: counted here, by the master, since the broker counts no
  * deliveries on classic queues (and would blame every reply of a batch). A reply that
- * reaches the limit is applied alone, and parked if it fails again. Replies are known by
+ * reaches the limit is given up (its task failed, the reply parked). Replies are known by
  * their kind, message id, attempt and body; the most recent 10,000 are remembered.
  */
 final class ReplyAttempts {

@@ -70,18 +70,20 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 		}
 		long lastTag = messages.get(messages.size() - 1).getMessageProperties().getDeliveryTag();
 		try {
-			List<Message> unparked = settle(messages);
-			this.attempts.settled(messages);
-			if (unparked.isEmpty()) {
+			List<Message> handBack = settle(messages);
+			if (handBack.isEmpty()) {
+				this.attempts.settled(messages);
 				channel.basicAck(lastTag, true);
 				this.failures.succeeded();
 				return;
 			}
-			// committed, but some could not be parked: only those go back to the broker
+			this.attempts.settled(messages.stream().filter((message) -> !handBack.contains(message)).toList());
+			// the rest committed or parked: only these go back to the broker, after a
+			// pause
 			this.failures.failed();
 			for (Message message : messages) {
 				long tag = message.getMessageProperties().getDeliveryTag();
-				if (unparked.contains(message)) {
+				if (handBack.contains(message)) {
 					channel.basicNack(tag, false, true);
 				}
 				else {
@@ -91,10 +93,6 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 		}
 		catch (RuntimeException ex) {
 			log.warn("{} replies not applied, handing them back to the broker: {}", messages.size(), ex.getMessage());
-			if (this.transitions.storeReachable()) {
-				// the store answers: the failure may be these replies', count it
-				this.attempts.failed(messages);
-			}
 			this.failures.failed();
 			nackAll(channel, lastTag);
 		}
@@ -106,8 +104,9 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 	}
 
 	/**
-	 * Applies and parks; returns the messages that could not be parked (everything else
-	 * of the batch is committed or parked), throws if the batch could not be applied.
+	 * Applies and parks; returns the messages to hand back (not applied for now, or not
+	 * parked; everything else of the batch is committed or parked), throws if the store
+	 * is down.
 	 */
 	private List<Message> settle(List<Message> messages) {
 		List<Reply> replies = new ArrayList<>(messages.size());
@@ -128,7 +127,8 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 				refusedResult(message, "malformed: " + reason).ifPresent(refused::add);
 			}
 		}
-		List<Applied> applied = applyAll(replies, decoded, refused, toPark);
+		List<Message> handBack = new ArrayList<>();
+		List<Applied> applied = applyAll(replies, decoded, refused, toPark, handBack);
 		for (int i = 0; i < applied.size(); i++) {
 			Reply reply = replies.get(i);
 			if (applied.get(i) == Applied.UNKNOWN_TASK) {
@@ -140,7 +140,6 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 						: "its type " + reply.type() + " is not the type of task " + reply.taskId())));
 			}
 		}
-		List<Message> unparked = new ArrayList<>();
 		for (Parked parked : toPark) {
 			try {
 				this.parking.park(parked.message(), parked.reason(), "replies");
@@ -148,19 +147,22 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 			catch (RuntimeException ex) {
 				log.warn("reply {} could not be parked, handing it back: {}",
 						parked.message().getMessageProperties().getMessageId(), ex.getMessage());
-				unparked.add(parked.message());
+				handBack.add(parked.message());
 			}
 		}
-		return unparked;
+		return handBack;
 	}
 
 	/**
-	 * The whole batch in one transaction; if the store refuses it for a reason other than
-	 * being unreachable, one reply at a time, so that only the replies it refuses are
-	 * parked. Returns what each reply did ({@code null} for one being parked).
+	 * The whole batch in one transaction; if that fails while the store answers, one
+	 * reply at a time, so that only the replies it refuses are parked. A reply that fails
+	 * alone for a reason that usually passes (a lock timeout) is handed back and, if
+	 * others committed in the same pass (the store can write), counted; at
+	 * {@code max-attempts} it is parked once its task is failed. Returns what each reply
+	 * did ({@code null} for one parked or handed back); throws if the store is down.
 	 */
 	private List<Applied> applyAll(List<Reply> replies, List<Message> messages, List<RefusedResult> refused,
-			List<Parked> toPark) {
+			List<Parked> toPark, List<Message> handBack) {
 		if (replies.isEmpty() && refused.isEmpty()) {
 			return List.of();
 		}
@@ -169,48 +171,87 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 				return this.transitions.apply(replies, refused);
 			}
 			catch (RuntimeException ex) {
-				if (StoreFailures.isTransient(ex)) {
+				if (StoreFailures.isTransient(ex) && !this.transitions.storeReachable()) {
 					throw ex;
 				}
-				log.warn("a batch of {} replies was refused by the store ({}); applying them one at a time",
-						replies.size(), ex.getMessage());
+				log.warn("a batch of {} replies failed ({}); applying them one at a time", replies.size(),
+						ex.getMessage());
 			}
 		}
 		List<Applied> applied = new ArrayList<>(replies.size());
+		List<Integer> failedAlone = new ArrayList<>();
+		boolean committed = false;
 		for (int i = 0; i < replies.size(); i++) {
 			try {
 				applied.add(this.transitions.apply(List.of(replies.get(i)), List.of()).get(0));
+				committed = true;
 			}
 			catch (RuntimeException ex) {
-				boolean exhausted = this.attempts.exhausted(messages.get(i));
-				if (StoreFailures.isTransient(ex) && !(exhausted && this.transitions.storeReachable())) {
-					throw ex;
-				}
-				String reason = StoreFailures.isTransient(ex)
-						? "not applied after " + this.attempts.limit() + " tries while the task store answered: "
-						: "refused by the task store: ";
-				toPark.add(new Parked(messages.get(i), reason + ex.getMessage()));
 				applied.add(null);
+				if (StoreFailures.isTransient(ex)) {
+					failedAlone.add(i);
+					continue;
+				}
+				toPark.add(new Parked(messages.get(i), "refused by the task store: " + ex.getMessage()));
 				if (replies.get(i) instanceof TaskResult result) {
 					refused.add(new RefusedResult(result.taskId(), result.attempt(),
-							(exhausted ? "not applied after " + this.attempts.limit() + " tries: "
-									: "the task store refused it: ") + ex.getMessage()));
+							"the task store refused it: " + ex.getMessage()));
 				}
 			}
 		}
-		if (!refused.isEmpty()) {
-			try {
-				this.transitions.apply(List.of(), refused);
+		failRefused(refused, messages);
+		for (int i : failedAlone) {
+			Message message = messages.get(i);
+			if (committed) {
+				// the store wrote the others: this failure is the reply's own
+				this.attempts.failed(List.of(message));
 			}
-			catch (RuntimeException ex) {
-				if (StoreFailures.isTransient(ex) && !messages.stream().anyMatch(this.attempts::exhausted)) {
-					throw ex;
-				}
-				// their messages are parked all the same: nothing loops
-				log.error("could not fail the tasks of {} refused results: {}", refused.size(), ex.getMessage());
+			if (!committed || !this.attempts.exhausted(message) || !giveUp(replies.get(i), message, toPark)) {
+				handBack.add(message);
 			}
 		}
 		return applied;
+	}
+
+	/**
+	 * Fails the tasks of refused results; their messages are parked all the same, so
+	 * nothing loops. Throws if the store is down (the batch goes back).
+	 */
+	private void failRefused(List<RefusedResult> refused, List<Message> messages) {
+		if (refused.isEmpty()) {
+			return;
+		}
+		try {
+			this.transitions.apply(List.of(), refused);
+		}
+		catch (RuntimeException ex) {
+			if (StoreFailures.isTransient(ex) && !this.transitions.storeReachable()) {
+				throw ex;
+			}
+			log.error("could not fail the tasks of {} refused results: {}", refused.size(), ex.getMessage());
+		}
+	}
+
+	/**
+	 * Parks a reply that failed {@code max-attempts} times, once its task is failed (a
+	 * result) so that nothing is left active; false if the task could not be failed (the
+	 * reply goes back and is tried again).
+	 */
+	private boolean giveUp(Reply reply, Message message, List<Parked> toPark) {
+		String reason = "not applied after " + this.attempts.limit() + " tries while the task store answered";
+		if (reply instanceof TaskResult result) {
+			try {
+				this.transitions.apply(List.of(),
+						List.of(new RefusedResult(result.taskId(), result.attempt(), reason)));
+			}
+			catch (RuntimeException ex) {
+				log.error("task {}: its result was {}, and the task could not be failed either ({}); trying again",
+						result.taskId(), reason, ex.getMessage());
+				return false;
+			}
+		}
+		toPark.add(new Parked(message, reason));
+		return true;
 	}
 
 	/**

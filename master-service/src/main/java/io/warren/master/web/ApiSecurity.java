@@ -36,6 +36,8 @@ public class ApiSecurity {
 			.requestMatchers(HttpMethod.POST, "/api/v1/tasks", "/api/v1/tasks/batch")
 			.hasRole(Role.SUBMIT.name())
 			.requestMatchers(HttpMethod.GET, "/api/v1/tasks", "/api/v1/tasks/*")
+			.hasRole(Role.READ.name())
+			.requestMatchers(HttpMethod.HEAD, "/api/v1/tasks", "/api/v1/tasks/*")
 			.hasRole(Role.READ.name());
 	}
 

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.concurrent.Semaphore;
 
 import io.warren.master.config.MasterProperties;
+import io.warren.web.UnreadBodies;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
@@ -50,12 +51,6 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 
 	static final String BATCH_PATH = "/api/v1/tasks/batch";
 
-	/**
-	 * Set on a request whose body is abandoned unread (too large, too slow, no upload
-	 * slot): its connection is closed after the answer instead of reading the rest.
-	 */
-	static final String ABANDONED = BodySizeLimitFilter.class.getName() + ".abandoned";
-
 	private final long defaultLimit;
 
 	private final long batchLimit;
@@ -86,7 +81,6 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 			response.setStatus(HttpStatus.CONTENT_TOO_LARGE.value());
 			response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
 			response.setHeader("Connection", "close");
-			request.setAttribute(ABANDONED, Boolean.TRUE);
 			this.json.writeValue(response.getOutputStream(), tooLarge(limit));
 			return;
 		}
@@ -149,6 +143,9 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 		/** The whole body, once received. */
 		private byte[] body;
 
+		/** Why the body could not be received. */
+		private IOException failure;
+
 		private int position;
 
 		LimitedInputStream(HttpServletRequest request, ServletInputStream delegate, long limit,
@@ -185,19 +182,25 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 			if (this.body != null) {
 				return;
 			}
-			if (!hasBody(this.request)) {
+			if (!UnreadBodies.hasBody(this.request)) {
 				// nothing to wait for (the actuator reads an optional body on every
 				// request)
 				this.body = new byte[0];
 				return;
 			}
+			if (this.failure != null) {
+				// a second read after a failed one: the same failure, never the rest
+				throw this.failure;
+			}
 			if (!this.filter.slots.tryAcquire()) {
-				this.request.setAttribute(ABANDONED, Boolean.TRUE);
 				throw new UploadsBusyException(this.filter.slotCount);
 			}
 			try {
 				long deadline = System.nanoTime() + this.filter.timeout.toNanos();
-				ByteArrayOutputStream received = new ByteArrayOutputStream(CHUNK);
+				// sized by the declared length, when there is one: no growing copies
+				long declared = this.request.getContentLengthLong();
+				ByteArrayOutputStream received = new ByteArrayOutputStream(
+						(declared > 0) ? (int) Math.min(declared, this.limit) : CHUNK);
 				byte[] chunk = new byte[CHUNK];
 				int count;
 				while ((count = next(chunk)) >= 0) {
@@ -211,19 +214,13 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 				endOfBody();
 				this.body = received.toByteArray();
 			}
-			catch (BodyTooLargeException | BodyReadTimeoutException ex) {
-				this.request.setAttribute(ABANDONED, Boolean.TRUE);
+			catch (IOException ex) {
+				this.failure = ex;
 				throw ex;
 			}
 			finally {
 				this.filter.slots.release();
 			}
-		}
-
-		/** HTTP/1.1: a body has a length other than 0, or a transfer coding. */
-		private static boolean hasBody(HttpServletRequest request) {
-			return request.getContentLengthLong() > 0
-					|| (request.getContentLengthLong() < 0 && request.getHeader("Transfer-Encoding") != null);
 		}
 
 		/** The next bytes; a wait longer than the upload timeout is a timeout. */

@@ -855,6 +855,12 @@ abstract class MasterIntegrationTests {
 			}
 		}
 
+		// HEAD reads as GET does
+		assertThat(this.api.withKey(null).request("HEAD", "/api/v1/tasks/" + id, null).status()).isEqualTo(401);
+		assertThat(this.api.withKey(SUBMITTER_KEY).request("HEAD", "/api/v1/tasks/" + id, null).status())
+			.isEqualTo(403);
+		assertThat(this.api.withKey(READER_KEY).request("HEAD", "/api/v1/tasks/" + id, null).status()).isEqualTo(200);
+
 		WarrenApi anonymous = this.api.withKey(null);
 		for (String probe : List.of("/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness")) {
 			WarrenApi.Answer health = anonymous.get(probe);

@@ -30,6 +30,7 @@ import static org.mockito.ArgumentMatchers.argThat;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.ArgumentMatchers.startsWith;
 import static org.mockito.BDDMockito.given;
+import static org.mockito.BDDMockito.willReturn;
 import static org.mockito.BDDMockito.willThrow;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
@@ -132,25 +133,57 @@ class ReplyBatchListenerTests {
 	}
 
 	@Test
-	void replyThatKeepsFailingWhileTheStoreAnswersIsParkedAfterItsTriesAndItsTaskFailed() throws Exception {
+	void replyThatKeepsFailingAloneWhileOthersCommitIsParkedAfterItsTriesAndItsTaskFailed() throws Exception {
 		Message stuck = result(12);
-		given(this.transitions.storeReachable()).willReturn(true);
-		given(this.transitions.apply(any(), any()))
-			.willThrow(new CannotAcquireLockException("lock timeout on the task's row"));
+		UUID stuckTask = reply(stuck).taskId();
+		failsAloneWhileOthersCommit(stuckTask);
+		willReturn(List.of()).given(this.transitions).apply(eq(List.of()), any());
 
-		// counted by the master: handed back twice, then applied alone and parked
-		this.listener.onMessageBatch(List.of(stuck), this.channel);
-		this.listener.onMessageBatch(List.of(stuck), this.channel);
-		verify(this.channel, times(2)).basicNack(12, true, true);
+		// counted by the master: the others of the pass commit, it does not
+		this.listener.onMessageBatch(List.of(stuck, result(20)), this.channel);
+		verify(this.channel).basicNack(12, false, true);
+		verify(this.channel).basicAck(20, false);
 		verify(this.parking, never()).park(any(), anyString(), anyString());
 
-		this.listener.onMessageBatch(List.of(stuck), this.channel);
+		this.listener.onMessageBatch(List.of(stuck, result(21)), this.channel);
 
+		verify(this.transitions).apply(eq(List.of()),
+				argThat((List<RefusedResult> results) -> results.size() == 1
+						&& results.get(0).taskId().equals(stuckTask)
+						&& results.get(0).reason().startsWith("not applied after 2 tries")));
 		verify(this.parking).park(eq(stuck), startsWith("not applied after 2 tries while the task store answered"),
 				eq("replies"));
-		verify(this.transitions).apply(eq(List.of()), argThat((List<RefusedResult> results) -> results.size() == 1
-				&& results.get(0).reason().startsWith("not applied after 2 tries")));
-		verify(this.channel).basicAck(12, true);
+		verify(this.channel).basicAck(21, true);
+	}
+
+	@Test
+	void replyWhoseTaskCannotBeFailedEitherIsHandedBackNotParked() throws Exception {
+		Message stuck = result(14);
+		UUID stuckTask = reply(stuck).taskId();
+		failsAloneWhileOthersCommit(stuckTask);
+
+		for (int i = 0; i < 4; i++) {
+			this.listener.onMessageBatch(List.of(stuck, result(30 + i)), this.channel);
+		}
+
+		// its result parked while the task stays RUNNING would be a task stuck for ever
+		verify(this.parking, never()).park(any(), anyString(), anyString());
+		verify(this.channel, times(4)).basicNack(14, false, true);
+	}
+
+	@Test
+	void replyFailingAloneWithNothingElseCommittedIsNotCounted() throws Exception {
+		Message lone = result(15);
+		given(this.transitions.storeReachable()).willReturn(true);
+		// the store answers a query but writes nothing (a full disk, a read-only replica)
+		given(this.transitions.apply(any(), any())).willThrow(new CannotAcquireLockException("could not extend file"));
+
+		for (int i = 0; i < 5; i++) {
+			this.listener.onMessageBatch(List.of(lone), this.channel);
+		}
+
+		verify(this.parking, never()).park(any(), anyString(), anyString());
+		verify(this.channel, times(5)).basicNack(15, false, true);
 	}
 
 	@Test
@@ -183,6 +216,19 @@ class ReplyBatchListenerTests {
 
 	private Reply reply(Message message) {
 		return this.wire.readReply(message);
+	}
+
+	/**
+	 * The store answers; every batch fails on a lock, and so does the task alone, while
+	 * every other reply applied alone commits.
+	 */
+	private void failsAloneWhileOthersCommit(UUID stuckTask) {
+		given(this.transitions.storeReachable()).willReturn(true);
+		given(this.transitions.apply(any(), any()))
+			.willThrow(new CannotAcquireLockException("lock timeout on the task's row"));
+		willReturn(List.of(Applied.APPLIED)).given(this.transitions)
+			.apply(argThat((List<? extends Reply> replies) -> replies.size() == 1
+					&& !replies.get(0).taskId().equals(stuckTask)), eq(List.of()));
 	}
 
 	private Message result(long tag) {
