@@ -109,16 +109,20 @@ class DeploymentFilesTests {
 	}
 
 	@Test
-	void servicesNeedTheApiKeyListenInTheirContainersAndPrometheusSendsTheKey() throws IOException {
-		for (String name : List.of("master", "worker")) {
-			assertThat(environment(service(name)).get("WARREN_SECURITY_API_KEYS")).as(name)
-				.startsWith("${WARREN_API_KEY:?");
+	void servicesAndPrometheusShareTheApiKeySecretAndListenInTheirContainers() throws IOException {
+		String secret = "warren.security.api-keys";
+		assertThat(map(map(this.compose.get("secrets")).get(secret))).containsEntry("file", "./warren-api-key");
+		for (String name : List.of("master", "worker", "prometheus")) {
+			assertThat(list(service(name).get("secrets"))).as(name).containsExactly(secret);
 		}
+		for (String name : List.of("master", "worker")) {
+			// the secret's file name is the property it sets
+			assertThat(environment(service(name)).get("SPRING_CONFIG_IMPORT")).as(name)
+				.isEqualTo("optional:configtree:/run/secrets/");
+		}
+		assertThat(Files.readString(ROOT.resolve(".gitignore"))).contains("warren-api-key");
 		assertThat(Files.readString(ROOT.resolve("docker/Dockerfile"))).as("the services bind to loopback by default")
 			.contains("ENV SERVER_ADDRESS=0.0.0.0");
-		assertThat(map(map(this.compose.get("secrets")).get("warren_api_key"))).containsEntry("environment",
-				"WARREN_API_KEY");
-		assertThat(list(service("prometheus").get("secrets"))).containsExactly("warren_api_key");
 		Map<String, Object> prometheus = yaml("docker/prometheus/prometheus.yml");
 		List<Map<String, Object>> warrenJobs = list(prometheus.get("scrape_configs")).stream()
 			.map(DeploymentFilesTests::map)
@@ -128,7 +132,7 @@ class DeploymentFilesTests {
 		for (Map<String, Object> job : warrenJobs) {
 			assertThat(map(job.get("authorization"))).as(job.get("job_name").toString())
 				.containsEntry("type", "Bearer")
-				.containsEntry("credentials_file", "/run/secrets/warren_api_key");
+				.containsEntry("credentials_file", "/run/secrets/" + secret);
 		}
 	}
 
@@ -161,10 +165,7 @@ class DeploymentFilesTests {
 		List<String> command = composeCommand();
 		assumeTrue(command != null, "no docker-compose or docker compose installed: static checks only");
 		command.addAll(List.of("-f", ROOT.resolve("docker-compose.yml").toString(), "config", "-q"));
-		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-		// what compose requires from the environment
-		builder.environment().put("WARREN_API_KEY", "deployment-files-test-key");
-		Process process = builder.start();
+		Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
 		assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
 		String output = new String(process.getInputStream().readAllBytes());
 		assertThat(process.exitValue()).as(output).isZero();
