@@ -2,7 +2,15 @@ package io.warren.system;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 import io.warren.testsupport.WarrenApi;
 import org.junit.jupiter.api.Test;
@@ -63,6 +71,61 @@ class CrashSystemTests {
 				assertThat(task.get("deliveries").asInt()).isPositive();
 				assertThat(task.get("duplicates").asInt()).isEqualTo(task.get("deliveries").asInt() - 1);
 			});
+		}
+	}
+
+	/**
+	 * A client that retries every submission with the same {@code Idempotency-Key} until
+	 * it gets an answer, while the master is SIGKILLed three times: requests stored but
+	 * never answered are sent again, and each key still makes exactly one task.
+	 */
+	@ParameterizedTest(name = "on {0}")
+	@ValueSource(strings = { "h2", "postgresql" })
+	void retryingClientWithIdempotencyKeysCreatesEachTaskOnceAcrossMasterSigkills(String store) throws Exception {
+		int keys = 150;
+		try (WarrenCluster cluster = store.equals("h2") ? WarrenCluster.onH2() : WarrenCluster.onPostgres()) {
+			AtomicReference<WarrenApi> master = new AtomicReference<>(cluster.startMaster());
+			cluster.startWorker("steady");
+			Map<Integer, String> created = new ConcurrentHashMap<>();
+			AtomicInteger retries = new AtomicInteger();
+			CompletableFuture<Void> client = CompletableFuture.runAsync(() -> {
+				long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+				for (int k = 0; k < keys && System.nanoTime() < deadline; k++) {
+					while (!created.containsKey(k) && System.nanoTime() < deadline) {
+						try {
+							WarrenApi.Answer answer = master.get()
+								.post("/api/v1/tasks", "{\"type\":\"echo\",\"payload\":{\"order\":" + k + "}}",
+										"Idempotency-Key", "order-" + k);
+							if (answer.status() == 202 || answer.status() == 200) {
+								created.put(k, answer.body().get("id").asString());
+								continue;
+							}
+						}
+						catch (RuntimeException ex) {
+							// no answer: the master is gone or going
+						}
+						retries.incrementAndGet();
+						// a client's pause before it sends the same request again
+						LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+					}
+				}
+			});
+			for (int kill = 1; kill <= 3; kill++) {
+				int before = kill * 30;
+				await().atMost(Duration.ofMinutes(1)).until(() -> created.size() >= before);
+				cluster.master().kill();
+				master.set(cluster.startMaster());
+			}
+			client.get(5, TimeUnit.MINUTES);
+			assertThat(created).hasSize(keys);
+			assertThat(retries.get()).as("requests sent again after a kill").isPositive();
+
+			WarrenApi api = master.get();
+			JsonNode listed = api.get("/api/v1/tasks?type=echo&limit=500").body().get("items");
+			assertThat(listed).as("one task per key, however often it was sent").hasSize(keys);
+			assertThat(new HashSet<>(created.values())).hasSize(keys);
+			await().atMost(Duration.ofMinutes(2))
+				.until(() -> created.values().stream().allMatch((id) -> "SUCCEEDED".equals(api.status(id))));
 		}
 	}
 
