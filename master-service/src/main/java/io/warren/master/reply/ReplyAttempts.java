@@ -5,8 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.warren.protocol.ProtocolHeaders;
-
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageProperties;
 
@@ -74,8 +72,8 @@ final class ReplyAttempts {
 
 	private static String key(Message message) {
 		MessageProperties properties = message.getMessageProperties();
-		return properties.getType() + "|" + properties.getMessageId() + "|"
-				+ properties.getHeader(ProtocolHeaders.ATTEMPT) + "|" + Arrays.hashCode(message.getBody());
+		return properties.getType() + "|" + properties.getMessageId() + "|" + MessageIdentity.attempt(properties) + "|"
+				+ Arrays.hashCode(message.getBody());
 	}
 
 }

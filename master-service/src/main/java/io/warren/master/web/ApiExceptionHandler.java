@@ -71,9 +71,16 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
 	@ExceptionHandler
 	ResponseEntity<ProblemDetail> busy(SubmissionsBusyException ex) {
-		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, ex.getMessage());
+		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+			.header(HttpHeaders.RETRY_AFTER, "1")
+			.body(busy(ex.getMessage()));
+	}
+
+	/** The 503 of a master that stored nothing: retrying after a second is safe. */
+	private static ProblemDetail busy(String detail) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, detail);
 		problem.setTitle("Busy");
-		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "1").body(problem);
+		return problem;
 	}
 
 	@ExceptionHandler({ DataAccessException.class, TransactionException.class })
@@ -112,22 +119,20 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 				.header(HttpHeaders.CONNECTION, "close")
 				.body(BodySizeLimitFilter.tooLarge(tooLarge.limit()));
 		}
-		if (cause(ex, BodyReadTimeoutException.class) != null) {
-			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.REQUEST_TIMEOUT,
-					cause(ex, BodyReadTimeoutException.class).getMessage());
+		BodyReadTimeoutException slow = cause(ex, BodyReadTimeoutException.class);
+		if (slow != null) {
+			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.REQUEST_TIMEOUT, slow.getMessage());
 			problem.setTitle("Request body too slow");
 			return ResponseEntity.status(HttpStatus.REQUEST_TIMEOUT)
 				.header(HttpHeaders.CONNECTION, "close")
 				.body(problem);
 		}
-		if (cause(ex, UploadsBusyException.class) != null) {
-			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-					cause(ex, UploadsBusyException.class).getMessage());
-			problem.setTitle("Busy");
+		UploadsBusyException noSlot = cause(ex, UploadsBusyException.class);
+		if (noSlot != null) {
 			return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
 				.header(HttpHeaders.RETRY_AFTER, "1")
 				.header(HttpHeaders.CONNECTION, "close")
-				.body(problem);
+				.body(busy(noSlot.getMessage()));
 		}
 		BodyNotUtf8Exception notUtf8 = cause(ex, BodyNotUtf8Exception.class);
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,

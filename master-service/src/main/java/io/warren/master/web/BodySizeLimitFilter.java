@@ -1,5 +1,6 @@
 package io.warren.master.web;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -141,12 +142,10 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 		private ByteBuffer pending = ByteBuffer.allocate(0);
 
 		/** The whole body, once received. */
-		private byte[] body;
+		private ByteArrayInputStream body;
 
 		/** Why the body could not be received. */
 		private IOException failure;
-
-		private int position;
 
 		LimitedInputStream(HttpServletRequest request, ServletInputStream delegate, long limit,
 				BodySizeLimitFilter filter) {
@@ -159,22 +158,13 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 		@Override
 		public int read() throws IOException {
 			receive();
-			return (this.position < this.body.length) ? (this.body[this.position++] & 0xFF) : -1;
+			return this.body.read();
 		}
 
 		@Override
 		public int read(byte[] buffer, int offset, int length) throws IOException {
 			receive();
-			if (length == 0) {
-				return 0;
-			}
-			int count = Math.min(length, this.body.length - this.position);
-			if (count <= 0) {
-				return -1;
-			}
-			System.arraycopy(this.body, this.position, buffer, offset, count);
-			this.position += count;
-			return count;
+			return this.body.read(buffer, offset, length);
 		}
 
 		/** Receives the whole body once, in a slot and within the deadline. */
@@ -185,7 +175,7 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 			if (!UnreadBodies.hasBody(this.request)) {
 				// nothing to wait for (the actuator reads an optional body on every
 				// request)
-				this.body = new byte[0];
+				this.body = new ByteArrayInputStream(new byte[0]);
 				return;
 			}
 			if (this.failure != null) {
@@ -212,7 +202,7 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 					}
 				}
 				endOfBody();
-				this.body = received.toByteArray();
+				this.body = new ByteArrayInputStream(received.toByteArray());
 			}
 			catch (IOException ex) {
 				this.failure = ex;
@@ -275,7 +265,7 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 
 		@Override
 		public boolean isFinished() {
-			return (this.body != null) ? this.position >= this.body.length : this.delegate.isFinished();
+			return (this.body != null) ? this.body.available() == 0 : this.delegate.isFinished();
 		}
 
 		@Override
