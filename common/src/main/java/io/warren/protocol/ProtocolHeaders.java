@@ -30,6 +30,9 @@ public final class ProtocolHeaders {
 	/** The {@code type} property of a released notice. */
 	public static final String RELEASED_TYPE = "warren.released";
 
+	/** The {@code type} property of the master's answer to a started notice. */
+	public static final String VERDICT_TYPE = "warren.verdict";
+
 	/** The {@code type} property of a result. */
 	public static final String RESULT_TYPE = "warren.result";
 

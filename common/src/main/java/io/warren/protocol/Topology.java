@@ -78,6 +78,14 @@ public final class Topology {
 		return name("parked");
 	}
 
+	/**
+	 * The start of the name of a worker's own verdict queue (exclusive, auto-delete); the
+	 * worker adds a unique suffix.
+	 */
+	public String verdictQueuePrefix() {
+		return name("verdicts.");
+	}
+
 	/** The queue of one task type. */
 	public String taskQueue(String taskType) {
 		requireValid(taskType);

@@ -89,6 +89,35 @@ public final class WireFormat {
 	}
 
 	/**
+	 * A started notice that asks the master whether to run its delivery: the answer goes
+	 * to the queue {@code replyTo}.
+	 */
+	public Message startedMessage(StartedNotice notice, String replyTo) {
+		Message message = startedMessage(notice);
+		message.getMessageProperties().setReplyTo(replyTo);
+		return message;
+	}
+
+	/**
+	 * The master's answer to a started notice: transient (it goes to the asking worker's
+	 * own queue, which dies with it).
+	 */
+	public Message verdictMessage(StartVerdict verdict) {
+		MessageProperties properties = properties(verdict.taskId().toString(), ProtocolHeaders.VERDICT_TYPE,
+				verdict.attempt());
+		properties.setDeliveryMode(MessageDeliveryMode.NON_PERSISTENT);
+		return new Message(this.json.writeValueAsBytes(verdict), properties);
+	}
+
+	/** Reads a verdict; throws {@link MalformedMessageException} if it is not one. */
+	public StartVerdict readVerdict(Message message) {
+		requireProtocol(message);
+		StartVerdict verdict = read(message, StartVerdict.class);
+		requireAttempt(message, verdict.attempt());
+		return verdict;
+	}
+
+	/**
 	 * Reads a task message; throws {@link MalformedMessageException} if it is not one.
 	 */
 	public TaskMessage readTask(Message message) {

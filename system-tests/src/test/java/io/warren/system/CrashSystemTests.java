@@ -1,6 +1,8 @@
 package io.warren.system;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -126,6 +128,147 @@ class CrashSystemTests {
 			assertThat(new HashSet<>(created.values())).hasSize(keys);
 			await().atMost(Duration.ofMinutes(2))
 				.until(() -> created.values().stream().allMatch((id) -> "SUCCEEDED".equals(api.status(id))));
+		}
+	}
+
+	/**
+	 * Delayed and retrying tasks wait in the store, not in the master's memory or in the
+	 * broker: after a SIGKILL of the master, those due while it was down run as soon as
+	 * it is back, and those due later run at their time. On the embedded store, the one
+	 * whose crash durability is Warren's own concern; PostgreSQL is killed under due
+	 * tasks in {@link #twoMastersOnPostgresPublishEachDueTaskOnceWhenOneIsKilled}.
+	 */
+	@Test
+	void delayedAndRetryingTasksSurviveASigkillOfTheMasterAndRunOnTime() {
+		// a fixed backoff long enough for the kill to find the retries waiting
+		String[] retry = { "warren.master.retry.initial-backoff=6s", "warren.master.retry.max-backoff=6s",
+				"warren.master.retry.jitter=0" };
+		try (WarrenCluster cluster = WarrenCluster.onH2()) {
+			WarrenApi api = cluster.startMaster(retry);
+			cluster.startWorker("steady");
+			List<String> soon = new ArrayList<>();
+			List<String> later = new ArrayList<>();
+			List<String> retrying = new ArrayList<>();
+			for (int i = 0; i < 5; i++) {
+				soon.add(delayed(api, 6_000, i));
+				later.add(delayed(api, 25_000, i));
+				retrying.add(api.accepted("fail", "{\"succeedOnAttempt\":2}"));
+			}
+			await().until(() -> retrying.stream().allMatch((id) -> "RETRYING".equals(api.status(id))));
+			assertThat(soon).allMatch((id) -> "SCHEDULED".equals(api.status(id)));
+
+			cluster.master().kill();
+			WarrenApi restarted = cluster.startMaster(retry);
+
+			await().atMost(Duration.ofSeconds(30))
+				.until(() -> soon.stream().allMatch((id) -> "SUCCEEDED".equals(restarted.status(id)))
+						&& retrying.stream().allMatch((id) -> "SUCCEEDED".equals(restarted.status(id))));
+			retrying.forEach((id) -> assertThat(restarted.task(id).get("attempts").asInt()).isEqualTo(2));
+			assertThat(later).allMatch((id) -> "SCHEDULED".equals(restarted.status(id)));
+			await().atMost(Duration.ofMinutes(1))
+				.until(() -> later.stream().allMatch((id) -> "SUCCEEDED".equals(restarted.status(id))));
+			for (String id : later) {
+				JsonNode task = restarted.task(id);
+				Instant runAt = Instant.parse(task.get("payload").get("runAt").asString());
+				Instant started = Instant.parse(task.get("startedAt").asString());
+				assertThat(started).as("not before its time").isAfterOrEqualTo(runAt);
+				assertThat(started).as("on time (relay interval 1 s)").isBefore(runAt.plusSeconds(5));
+				assertThat(task.get("deliveries").asInt()).isEqualTo(1);
+			}
+		}
+	}
+
+	/** Submits an echo task to run in {@code delayMs}, its due time in its payload. */
+	private static String delayed(WarrenApi api, long delayMs, int i) {
+		String runAt = Instant.now().plusMillis(delayMs).truncatedTo(ChronoUnit.MILLIS).toString();
+		WarrenApi.Answer answer = api.post("/api/v1/tasks", "{\"type\":\"echo\",\"payload\":{\"runAt\":\"" + runAt
+				+ "\",\"i\":" + i + "},\"runAt\":\"" + runAt + "\"}");
+		assertThat(answer.status()).isEqualTo(202);
+		return answer.body().get("id").asString();
+	}
+
+	/**
+	 * Two masters on one PostgreSQL schema both run the scheduler: each due task is
+	 * claimed by one of them and published once, also when one of them is SIGKILLed
+	 * before the tasks are due and started again while they are published.
+	 */
+	@Test
+	void twoMastersOnPostgresPublishEachDueTaskOnceWhenOneIsKilled() {
+		try (WarrenCluster cluster = WarrenCluster.onPostgres()) {
+			WarrenApi first = cluster.startMaster();
+			WarrenApi second = cluster.startSecondMaster();
+			cluster.startWorker("steady");
+			List<String> ids = new ArrayList<>();
+			String runAt = Instant.now().plusSeconds(8).toString();
+			for (int batch = 0; batch < 4; batch++) {
+				StringBuilder tasks = new StringBuilder();
+				for (int i = 0; i < 50; i++) {
+					tasks.append((i > 0) ? "," : "")
+						.append("{\"type\":\"echo\",\"payload\":" + i + ",\"runAt\":\"" + runAt + "\"}");
+				}
+				WarrenApi api = (batch % 2 == 0) ? first : second;
+				api.post("/api/v1/tasks/batch", "{\"tasks\":[" + tasks + "]}")
+					.body()
+					.get("ids")
+					.forEach((id) -> ids.add(id.asString()));
+			}
+			assertThat(ids).hasSize(200);
+			cluster.master().kill();
+			WarrenApi restarted = cluster.startMaster();
+
+			await().atMost(Duration.ofMinutes(1))
+				.until(() -> restarted.get("/api/v1/tasks?status=SUCCEEDED&type=echo&limit=500")
+					.body()
+					.get("items")
+					.size() == 200);
+			JsonNode items = second.get("/api/v1/tasks?type=echo&limit=500").body().get("items");
+			assertThat(items).hasSize(200);
+			assertThat(items).allSatisfy((task) -> {
+				assertThat(task.get("status").asString()).isEqualTo("SUCCEEDED");
+				assertThat(task.get("deliveries").asInt()).as("published and run once").isEqualTo(1);
+				assertThat(task.get("duplicates").asInt()).isZero();
+			});
+		}
+	}
+
+	/**
+	 * A task whose worker dies each time it runs it (here: SIGKILLed by the test while it
+	 * runs) ends {@code FAILED}/{@code POISONED} after
+	 * {@code warren.master.max-deliveries} started deliveries, counted by the master; its
+	 * next delivery is acked without running, also on a classic queue, which has no
+	 * delivery limit on RabbitMQ 3.10. Other tasks run meanwhile.
+	 */
+	@ParameterizedTest(name = "on a {0} queue")
+	@ValueSource(strings = { "quorum", "classic" })
+	void taskWhoseWorkerDiesOnEveryDeliveryEndsPoisonedWhileOtherTasksRun(String queueType) {
+		String queue = "warren.topology.queue-types.sleep=" + queueType;
+		try (WarrenCluster cluster = WarrenCluster.onH2()) {
+			WarrenApi api = cluster.startMaster(queue, "warren.master.max-deliveries=2");
+			ServiceProcess worker = cluster.startWorker("victim-0", queue);
+			String poison = api.accepted("sleep", "{\"ms\":120000}");
+			for (int kill = 1; kill <= 2; kill++) {
+				String holder = "victim-" + (kill - 1);
+				await().atMost(Duration.ofMinutes(1)).until(() -> {
+					JsonNode task = api.task(poison);
+					return "RUNNING".equals(task.get("status").asString())
+							&& holder.equals(task.get("workerId").asString());
+				});
+				worker.kill();
+				String other = api.accepted("echo", "{\"kill\":" + kill + "}");
+				worker = cluster.startWorker("victim-" + kill, queue);
+				await().atMost(Duration.ofMinutes(1)).until(() -> "SUCCEEDED".equals(api.status(other)));
+			}
+
+			await().atMost(Duration.ofMinutes(1)).until(() -> "FAILED".equals(api.status(poison)));
+			JsonNode task = api.task(poison);
+			assertThat(task.get("error").get("code").asString()).isEqualTo("POISONED");
+			assertThat(task.get("deliveries").asInt()).isEqualTo(2);
+			assertThat(task.get("attempts").asInt()).isEqualTo(1);
+			await().until(() -> cluster.messagesIn(cluster.topology.taskQueue("sleep")) == 0);
+			String after = api.accepted("sleep", "{\"ms\":10}");
+			await().until(() -> "SUCCEEDED".equals(api.status(after)));
+			assertThat(api.task(poison).get("status").asString()).as("the poisoned task never ran again")
+				.isEqualTo("FAILED");
 		}
 	}
 

@@ -112,18 +112,34 @@ abstract class EndToEndSystemTests {
 	}
 
 	@Test
-	void failTasksEndFailedWithTheirMessage() {
+	void failingTasksAreRetriedByTheDefaultPolicyAndEndFailedWithTheirMessage() {
 		List<String> ids = new ArrayList<>();
 		for (int i = 0; i < 10; i++) {
 			ids.add(this.api.accepted("fail", "{\"message\":\"broken " + i + "\"}"));
 		}
+		String flaky = this.api.accepted("fail", "{\"succeedOnAttempt\":3}");
+		String hopeless = this.api
+			.post("/api/v1/tasks", "{\"type\":\"fail\",\"payload\":{\"retryable\":false},\"maxAttempts\":10}")
+			.body()
+			.get("id")
+			.asString();
 
 		await().until(() -> ids.stream().allMatch((id) -> "FAILED".equals(this.api.status(id))));
 		for (int i = 0; i < ids.size(); i++) {
-			JsonNode error = this.api.task(ids.get(i)).get("error");
-			assertThat(error.get("code").asString()).isEqualTo("HANDLER_ERROR");
-			assertThat(error.get("message").asString()).isEqualTo("broken " + i);
+			JsonNode task = this.api.task(ids.get(i));
+			assertThat(task.get("error").get("code").asString()).isEqualTo("HANDLER_ERROR");
+			assertThat(task.get("error").get("message").asString()).isEqualTo("broken " + i);
+			assertThat(task.get("attempts").asInt()).as("3 attempts by default").isEqualTo(3);
+			assertThat(task.get("history")).hasSize(3);
+			assertThat(task.get("history").get(0).get("error").get("message").asString()).isEqualTo("broken " + i);
 		}
+		await().until(() -> "SUCCEEDED".equals(this.api.status(flaky)) && "FAILED".equals(this.api.status(hopeless)));
+		JsonNode succeeded = this.api.task(flaky);
+		assertThat(succeeded.get("attempts").asInt()).isEqualTo(3);
+		assertThat(succeeded.get("result").get("attempt").asInt()).isEqualTo(3);
+		assertThat(succeeded.get("history")).extracting((attempt) -> attempt.get("outcome").asString())
+			.containsExactly("FAILED", "FAILED", "SUCCEEDED");
+		assertThat(this.api.task(hopeless).get("attempts").asInt()).as("not retryable").isEqualTo(1);
 	}
 
 	@Test
@@ -199,7 +215,7 @@ abstract class EndToEndSystemTests {
 			String results = this.cluster.topology.resultsExchange();
 			String key = io.warren.protocol.Topology.resultRoutingKey("hostile.unserved");
 			template.send(results, key, wire.resultMessage(result(taken.get(0), "w",
-					new io.warren.protocol.TaskError("HANDLER_ERROR", "nul \u0000 byte", true))));
+					new io.warren.protocol.TaskError("HANDLER_ERROR", "nul \u0000 byte", false))));
 			template.send(results, key, wire.resultMessage(result(taken.get(1), "w".repeat(300), null)));
 			template.send(results, key, wire.resultMessage(result(
 					new io.warren.protocol.TaskMessage(taken.get(2).id(), "echo", 1, 0, null, java.time.Instant.now()),

@@ -50,7 +50,8 @@ class MonitoringSystemTests {
 						"warren_tasks_duplicates_total", "warren_replies_stale_total", "warren_relay_republished_total",
 						"warren_tasks_by_status", "warren_tasks_queue_wait_seconds_bucket",
 						"warren_tasks_end_to_end_seconds_bucket", "warren_queue_messages", "warren_queue_consumers",
-						"warren_worker_execution_seconds_bucket", "warren_worker_in_flight");
+						"warren_worker_execution_seconds_bucket", "warren_worker_in_flight",
+						"warren_tasks_retried_total", "warren_tasks_scheduled", "warren_tasks_purged_total");
 			});
 			assertThat(seriesIn(Files.readString(ROOT.resolve(DASHBOARD)))).as("series the dashboard queries")
 				.isSubsetOf(series);

@@ -77,6 +77,22 @@ final class WarrenCluster implements AutoCloseable {
 		return this.master;
 	}
 
+	/**
+	 * Starts another master on the same store and broker (PostgreSQL only: H2 is one
+	 * process's file) and returns a client of its API.
+	 */
+	WarrenApi startSecondMaster(String... extra) {
+		if (this.postgresSchema == null) {
+			throw new IllegalStateException("several masters share a PostgreSQL store only");
+		}
+		List<String> arguments = new ArrayList<>(common());
+		arguments.addAll(List.of(extra));
+		arguments.addAll(TestPostgres.springProperties(this.postgresSchema));
+		ServiceProcess second = ServiceProcess.start("master-2", ServiceProcess.masterJar(), this.workDir, arguments);
+		this.workers.add(second);
+		return new WarrenApi(second.port());
+	}
+
 	/** Starts a worker with the given id. */
 	ServiceProcess startWorker(String id, String... extra) {
 		List<String> arguments = new ArrayList<>(common());

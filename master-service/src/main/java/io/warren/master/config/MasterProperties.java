@@ -1,6 +1,7 @@
 package io.warren.master.config;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -25,19 +26,142 @@ import org.springframework.util.unit.DataSize;
  * @param list paging of {@code GET /api/v1/tasks}
  * @param monitoring gauges and health checks
  * @param uploads how request bodies are received
+ * @param retry the retry policy of every task type, unless its own settings say otherwise
+ * @param types per task type settings, keyed by type; a type with a dot needs brackets
+ * ({@code warren.master.types.[image.resize].retry.max-attempts})
+ * @param maxDelay the latest a task may be submitted to run ({@code runAt} or
+ * {@code delay} beyond it is refused)
+ * @param maxDeliveries started deliveries of one attempt that never reported (their
+ * workers died) after which the next one ends the task {@code FAILED} with
+ * {@code POISONED} instead of running it
+ * @param retention how long a finished task is kept before the purge deletes it;
+ * {@code 0} keeps tasks for ever
+ * @param purge the periodic deletion of finished tasks older than the retention
+ * @param bulkLimit the most tasks one bulk retry or delete request handles
  */
 @ConfigurationProperties("warren.master")
 public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, @DefaultValue("1MB") DataSize maxResultSize,
 		@DefaultValue("24h") Duration idempotencyWindow, Set<String> allowedTypes,
 		@DefaultValue("100") int maxTaskTypes, @DefaultValue Relay relay, @DefaultValue Replies replies,
 		@DefaultValue Submit submit, @DefaultValue Batch batch, @DefaultValue Paging list,
-		@DefaultValue Monitoring monitoring, @DefaultValue Uploads uploads) {
+		@DefaultValue Monitoring monitoring, @DefaultValue Uploads uploads, @DefaultValue Retry retry,
+		Map<String, TypeSettings> types, @DefaultValue("365d") Duration maxDelay, @DefaultValue("5") int maxDeliveries,
+		@DefaultValue("30d") Duration retention, @DefaultValue Purge purge, @DefaultValue("1000") int bulkLimit) {
 
 	public MasterProperties {
 		if (idempotencyWindow.isZero() || idempotencyWindow.isNegative()) {
 			throw new IllegalArgumentException("warren.master.idempotency-window must be positive");
 		}
+		if (maxDeliveries < 1 || bulkLimit < 1 || retention.isNegative() || maxDelay.isNegative()) {
+			throw new IllegalArgumentException("warren.master.max-deliveries and bulk-limit must be 1 or more, "
+					+ "retention and max-delay 0 or more");
+		}
+		if (!retention.isZero() && retention.compareTo(idempotencyWindow) < 0) {
+			throw new IllegalArgumentException("warren.master.retention (" + retention
+					+ ") must be 0 or at least warren.master.idempotency-window (" + idempotencyWindow
+					+ "): a retried request must find the tasks its key created");
+		}
 		allowedTypes = (allowedTypes != null) ? Set.copyOf(allowedTypes) : Set.of();
+		types = (types != null) ? Map.copyOf(types) : Map.of();
+		for (TypeSettings settings : types.values()) {
+			if (settings.retry() != null) {
+				// refused at start-up, not when a result arrives
+				settings.retry().over(retry);
+			}
+		}
+	}
+
+	/**
+	 * The retry policy of a task type: its own settings over {@link #retry}.
+	 */
+	public Retry retryOf(String type) {
+		TypeSettings settings = this.types.get(type);
+		return (settings != null && settings.retry() != null) ? settings.retry().over(this.retry) : this.retry;
+	}
+
+	/**
+	 * How failed attempts are retried: exponential backoff with jitter, the backoff of
+	 * the n-th retry being {@code initialBackoff × multiplier^(n-1)}, at most
+	 * {@code maxBackoff}.
+	 *
+	 * @param maxAttempts attempts in all, the first included (1 means no retry); a task's
+	 * own {@code maxAttempts} wins
+	 * @param initialBackoff the backoff before the first retry
+	 * @param multiplier how much each backoff grows
+	 * @param maxBackoff the longest backoff
+	 * @param jitter how much of each backoff is random, from 0 (none) to 1 (full jitter:
+	 * anything from 0 to the backoff)
+	 */
+	public record Retry(@DefaultValue("3") int maxAttempts, @DefaultValue("1s") Duration initialBackoff,
+			@DefaultValue("2") double multiplier, @DefaultValue("10s") Duration maxBackoff,
+			@DefaultValue("1") double jitter) {
+
+		public Retry {
+			if (maxAttempts < 1 || maxAttempts > 100 || initialBackoff.isNegative() || multiplier < 1
+					|| maxBackoff.compareTo(initialBackoff) < 0 || jitter < 0 || jitter > 1) {
+				throw new IllegalArgumentException("retry: max-attempts must be 1 to 100, initial-backoff 0 or more, "
+						+ "multiplier 1 or more, max-backoff at least initial-backoff, jitter 0 to 1");
+			}
+		}
+
+		/**
+		 * The backoff before the retry that follows {@code failedAttempts} failed
+		 * attempts, with {@code random} (0 to 1) taking off the jittered part.
+		 */
+		public Duration backoff(int failedAttempts, double random) {
+			double millis = this.initialBackoff.toMillis() * Math.pow(this.multiplier, Math.max(0, failedAttempts - 1));
+			millis = Math.min(millis, this.maxBackoff.toMillis());
+			return Duration.ofMillis(Math.round(millis * (1 - this.jitter * random)));
+		}
+
+	}
+
+	/**
+	 * @param retry this type's retry policy; a setting left out is taken from
+	 * {@code warren.master.retry}
+	 */
+	public record TypeSettings(TypeRetry retry) {
+	}
+
+	/**
+	 * A type's retry settings; each left out is taken from {@code warren.master.retry}.
+	 *
+	 * @param maxAttempts attempts in all, the first included
+	 * @param initialBackoff the backoff before the first retry
+	 * @param multiplier how much each backoff grows
+	 * @param maxBackoff the longest backoff
+	 * @param jitter how much of each backoff is random, 0 to 1
+	 */
+	public record TypeRetry(Integer maxAttempts, Duration initialBackoff, Double multiplier, Duration maxBackoff,
+			Double jitter) {
+
+		Retry over(Retry defaults) {
+			return new Retry((this.maxAttempts != null) ? this.maxAttempts : defaults.maxAttempts(),
+					(this.initialBackoff != null) ? this.initialBackoff : defaults.initialBackoff(),
+					(this.multiplier != null) ? this.multiplier : defaults.multiplier(),
+					(this.maxBackoff != null) ? this.maxBackoff : defaults.maxBackoff(),
+					(this.jitter != null) ? this.jitter : defaults.jitter());
+		}
+
+	}
+
+	/**
+	 * @param interval how often finished tasks older than {@code warren.master.retention}
+	 * are looked for
+	 * @param batchSize the most tasks deleted in one transaction
+	 * @param maxPerRun the most tasks one run deletes, so that a large backlog (the first
+	 * run after an upgrade) is worked off over several runs instead of holding a
+	 * scheduler thread
+	 */
+	public record Purge(@DefaultValue("1m") Duration interval, @DefaultValue("500") int batchSize,
+			@DefaultValue("10000") int maxPerRun) {
+
+		public Purge {
+			if (batchSize < 1 || maxPerRun < 1 || interval.isZero() || interval.isNegative()) {
+				throw new IllegalArgumentException("warren.master.purge.interval and batch-size must be positive");
+			}
+		}
+
 	}
 
 	/**

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.warren.master.config.MasterProperties;
 import io.warren.master.task.Task;
 import io.warren.master.task.TaskStore;
+import io.warren.master.task.TaskTransitions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,10 +23,13 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * The outbox relay: publishes again every task left {@code PENDING} longer than the
- * confirm timeout (broker down, nack, return, a master that died between commit and
- * publish). Claims use {@code FOR UPDATE SKIP LOCKED} and push the next claim out, so
- * several masters on one database do not publish the same task at the same time.
+ * The outbox relay and the scheduler: publishes the waiting tasks ({@code SCHEDULED},
+ * {@code RETRYING}) whose due time has come, and publishes again every task left
+ * {@code PENDING} longer than the confirm timeout (broker down, nack, return, a master
+ * that died between commit and publish). Claims use {@code FOR UPDATE SKIP LOCKED} and
+ * move the row (to {@code PENDING}, or its next claim out), so several masters on one
+ * database do not publish the same task at the same time. Nothing waits in a master's
+ * memory or in the broker: a restart loses no due time.
  */
 @Component
 class PendingTaskRelay implements SmartLifecycle {
@@ -50,13 +54,16 @@ class PendingTaskRelay implements SmartLifecycle {
 
 	private final StoreMismatches mismatches;
 
+	private final TaskTransitions transitions;
+
 	private final ReentrantLock passing = new ReentrantLock();
 
 	private volatile ScheduledFuture<?> schedule;
 
 	PendingTaskRelay(TaskStore store, TaskPublisher publisher, TransactionTemplate transactions,
 			TaskScheduler scheduler, Clock clock, MasterProperties properties, MeterRegistry meters,
-			StoreMismatches mismatches) {
+			StoreMismatches mismatches, TaskTransitions transitions) {
+		this.transitions = transitions;
 		this.store = store;
 		this.publisher = publisher;
 		this.transactions = transactions;
@@ -68,16 +75,30 @@ class PendingTaskRelay implements SmartLifecycle {
 	}
 
 	/**
-	 * One pass: claims overdue tasks and publishes them; returns how many it published.
-	 * It stops at the first failure, since the broker is then unreachable; the rest of
-	 * the claim is published on a later pass.
+	 * One pass: publishes the due tasks, then claims overdue ones and publishes them;
+	 * returns the larger of the two counts. It stops at the first failure, since the
+	 * broker is then unreachable; the rest of the claim is published on a later pass.
 	 */
 	int relayOnce() {
+		TaskTransitions.Due claim = this.transitions.due(this.settings.batchSize(), this.mismatches.known());
+		int skippedNextTime = this.mismatches.report(claim.mismatched(), "due (SCHEDULED or RETRYING)");
+		List<Task> due = claim.pending();
+		for (Task task : due) {
+			log.debug("task {} due; publishing attempt {}", task.id(), task.attempt());
+			if (!this.publisher.publish(task)) {
+				// PENDING now: published again once its confirm is overdue
+				return 0;
+			}
+		}
+		return Math.max(due.size() + skippedNextTime, relayOverdue());
+	}
+
+	private int relayOverdue() {
 		Instant now = this.clock.instant();
 		TaskStore.Claim claim = this.transactions
 			.execute((status) -> this.store.claimOverduePending(this.settings.batchSize(), this.mismatches.known(), now,
 					now.plus(this.settings.confirmTimeout())));
-		int skippedNextTime = this.mismatches.report(claim.mismatched());
+		int skippedNextTime = this.mismatches.report(claim.mismatched(), "overdue PENDING");
 		List<Task> claimed = claim.claimed();
 		for (Task task : claimed) {
 			if (this.publisher.isInFlight(task)) {
@@ -99,7 +120,7 @@ class PendingTaskRelay implements SmartLifecycle {
 	private void run() {
 		this.passing.lock();
 		try {
-			while (this.schedule != null && relayOnce() == this.settings.batchSize()) {
+			while (this.schedule != null && relayOnce() >= this.settings.batchSize()) {
 				// a full batch: more are waiting
 			}
 		}

@@ -14,11 +14,11 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Rows the store listed as overdue {@code PENDING} while the row itself says otherwise:
- * an index that disagrees with its table, seen on H2 after a crash. Each is counted
- * ({@code warren.store.mismatches}) and logged once, kept out of later claims so that it
- * cannot crowd out real overdue tasks, and turns the {@code relay} health check DOWN
- * until the master restarts: a person must repair the store (docs/operations.md).
+ * Rows the store listed as overdue {@code PENDING} or as due while the row itself says
+ * otherwise: an index that disagrees with its table, seen on H2 after a crash. Each is
+ * counted ({@code warren.store.mismatches}) and logged once, kept out of later claims so
+ * that it cannot crowd out real overdue tasks, and turns the {@code relay} health check
+ * DOWN until the master restarts: a person must repair the store (docs/operations.md).
  */
 @Component
 public class StoreMismatches {
@@ -43,16 +43,16 @@ public class StoreMismatches {
 	 * Counts, logs and remembers rows a claim found mismatched; returns how many were
 	 * newly remembered (and so will be skipped by the next claim).
 	 */
-	public int report(List<Task> mismatched) {
+	public int report(List<Task> mismatched, String listedAs) {
 		int remembered = 0;
 		for (Task task : mismatched) {
 			this.counter.increment();
 			if (this.known.size() < REMEMBERED && this.known.putIfAbsent(task.id(), task.attempt()) == null) {
 				remembered++;
 				log.warn(
-						"task {} listed as overdue PENDING by the store's index, but its row says {} (attempt {}); "
+						"task {} listed as {} by the store's index, but its row says {} (attempt {}); "
 								+ "not published. The index disagrees with its table: see docs/operations.md",
-						task.id(), task.status(), task.attempt());
+						task.id(), listedAs, task.status(), task.attempt());
 			}
 		}
 		return remembered;

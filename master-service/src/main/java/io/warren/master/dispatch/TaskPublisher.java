@@ -144,7 +144,8 @@ public class TaskPublisher implements SmartLifecycle, TaskDispatcher {
 	 * half the confirm timeout on, only the relay publishes it.
 	 */
 	boolean leftToRelay(Task task, Instant now) {
-		return now.isAfter(task.createdAt().plus(this.confirmTimeout.dividedBy(2)));
+		// since it became PENDING: submitted, or due, or retried by hand
+		return now.isAfter(task.updatedAt().plus(this.confirmTimeout.dividedBy(2)));
 	}
 
 	/**

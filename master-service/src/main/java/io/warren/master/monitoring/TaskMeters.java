@@ -16,8 +16,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The task meters, moved by what the store committed ({@link TasksChanged}): submitted,
- * completed, duplicates, stale replies, queue wait and end-to-end time. Meters are looked
- * up once per type and kept, not per task.
+ * completed, retried (automatically or by hand), duplicates, stale replies, queue wait
+ * and end-to-end time. Meters are looked up once per type and kept, not per task.
  */
 @Component
 class TaskMeters {
@@ -44,6 +44,10 @@ class TaskMeters {
 			if (change.isSubmission()) {
 				meters.submitted.increment();
 				continue;
+			}
+			if (change.to() == TaskStatus.RETRYING
+					|| (change.from() == TaskStatus.FAILED && change.to() == TaskStatus.PENDING)) {
+				meters.retried.increment();
 			}
 			if (change.firstStart()) {
 				meters.queueWait.record(positive(Duration.between(change.createdAt(), change.startedAt())));
@@ -80,6 +84,8 @@ class TaskMeters {
 
 		private final Counter duplicates;
 
+		private final Counter retried;
+
 		private final Timer queueWait;
 
 		private final Timer endToEnd;
@@ -90,6 +96,7 @@ class TaskMeters {
 					TaskStatus.SUCCEEDED.name());
 			this.failed = registry.counter("warren.tasks.completed", "type", type, "outcome", TaskStatus.FAILED.name());
 			this.duplicates = registry.counter("warren.tasks.duplicates", "type", type);
+			this.retried = registry.counter("warren.tasks.retried", "type", type);
 			this.queueWait = Timer.builder("warren.tasks.queue-wait")
 				.description("Time from submission until a worker started the task")
 				.tag("type", type)

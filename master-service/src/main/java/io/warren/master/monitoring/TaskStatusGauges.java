@@ -15,11 +15,12 @@ import org.springframework.stereotype.Component;
 
 /**
  * {@code warren.tasks.by-status{type,status}}: tasks in the store per type and active
- * status ({@code PENDING}, {@code QUEUED}, {@code RUNNING}), counted with one grouped
- * query over the active rows per refresh interval, so the cost does not grow with the
- * finished history (finished tasks are counted by {@code warren.tasks.completed}). Read
- * from the shared table, so every master reports the same figures (take one, not the sum,
- * across masters).
+ * status ({@code PENDING}, {@code SCHEDULED}, {@code QUEUED}, {@code RUNNING},
+ * {@code RETRYING}), and {@code warren.tasks.scheduled}, those waiting for a due time,
+ * counted with one grouped query over the active rows per refresh interval, so the cost
+ * does not grow with the finished history (finished tasks are counted by
+ * {@code warren.tasks.completed}). Read from the shared table, so every master reports
+ * the same figures (take one, not the sum, across masters).
  */
 @Component
 class TaskStatusGauges extends PeriodicRefresh {
@@ -36,6 +37,17 @@ class TaskStatusGauges extends PeriodicRefresh {
 		super(scheduler, properties.monitoring().refreshInterval());
 		this.store = store;
 		this.meters = meters;
+		Gauge.builder("warren.tasks.scheduled", this::waiting)
+			.description("Tasks waiting in the store for their due time (SCHEDULED and RETRYING)")
+			.register(meters);
+	}
+
+	private long waiting() {
+		long waiting = 0;
+		for (Map<TaskStatus, Long> byStatus : this.counts.values()) {
+			waiting += byStatus.getOrDefault(TaskStatus.SCHEDULED, 0L) + byStatus.getOrDefault(TaskStatus.RETRYING, 0L);
+		}
+		return waiting;
 	}
 
 	@Override

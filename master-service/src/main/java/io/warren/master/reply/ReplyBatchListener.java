@@ -2,8 +2,10 @@ package io.warren.master.reply;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 import com.rabbitmq.client.Channel;
@@ -16,6 +18,7 @@ import io.warren.master.task.TaskTransitions;
 import io.warren.protocol.MalformedMessageException;
 import io.warren.protocol.ProtocolHeaders;
 import io.warren.protocol.Reply;
+import io.warren.protocol.StartedNotice;
 import io.warren.protocol.TaskResult;
 import io.warren.protocol.WireFormat;
 import org.slf4j.Logger;
@@ -54,8 +57,11 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 
 	private final ReplyAttempts attempts;
 
+	private final Verdicts verdicts;
+
 	ReplyBatchListener(WireFormat wire, TaskTransitions transitions, Parking parking, TransientFailures failures,
-			MasterProperties properties) {
+			MasterProperties properties, Verdicts verdicts) {
+		this.verdicts = verdicts;
 		this.wire = wire;
 		this.transitions = transitions;
 		this.parking = parking;
@@ -127,10 +133,21 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 				refusedResult(message, "malformed: " + reason).ifPresent(refused::add);
 			}
 		}
+		Set<UUID> asking = new HashSet<>();
+		for (int i = 0; i < replies.size(); i++) {
+			if (replies.get(i) instanceof StartedNotice notice && this.verdicts.asks(decoded.get(i))) {
+				asking.add(notice.deliveryId());
+			}
+		}
 		List<Message> handBack = new ArrayList<>();
-		List<Applied> applied = applyAll(replies, decoded, refused, toPark, handBack);
+		List<Applied> applied = applyAll(replies, decoded, refused, toPark, handBack, asking);
 		for (int i = 0; i < applied.size(); i++) {
 			Reply reply = replies.get(i);
+			if (applied.get(i) != null && reply instanceof StartedNotice notice
+					&& asking.contains(notice.deliveryId())) {
+				// committed: the answer cannot run a delivery the store then forgets
+				this.verdicts.answer(decoded.get(i), notice, applied.get(i));
+			}
 			if (applied.get(i) == Applied.UNKNOWN_TASK) {
 				toPark.add(new Parked(decoded.get(i), "no task with id " + reply.taskId()));
 			}
@@ -162,13 +179,13 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 	 * did ({@code null} for one parked or handed back); throws if the store is down.
 	 */
 	private List<Applied> applyAll(List<Reply> replies, List<Message> messages, List<RefusedResult> refused,
-			List<Parked> toPark, List<Message> handBack) {
+			List<Parked> toPark, List<Message> handBack, Set<UUID> asking) {
 		if (replies.isEmpty() && refused.isEmpty()) {
 			return List.of();
 		}
 		if (messages.stream().noneMatch(this.attempts::exhausted)) {
 			try {
-				return this.transitions.apply(replies, refused);
+				return this.transitions.apply(replies, refused, asking);
 			}
 			catch (RuntimeException ex) {
 				if (StoreFailures.isTransient(ex) && !this.transitions.storeReachable()) {
@@ -183,7 +200,7 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 		boolean committed = false;
 		for (int i = 0; i < replies.size(); i++) {
 			try {
-				applied.add(this.transitions.apply(List.of(replies.get(i)), List.of()).get(0));
+				applied.add(this.transitions.apply(List.of(replies.get(i)), List.of(), asking).get(0));
 				committed = true;
 			}
 			catch (RuntimeException ex) {

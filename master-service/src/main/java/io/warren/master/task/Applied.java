@@ -28,6 +28,14 @@ public enum Applied {
 	INVALID,
 
 	/**
+	 * A started notice of an attempt that already had
+	 * {@code warren.master.max-deliveries} deliveries start without a result: the task
+	 * ended {@code FAILED} with {@link ReplyChecks#POISONED}, and the delivery is not
+	 * counted (a worker that asked is told not to run it).
+	 */
+	POISONED,
+
+	/**
 	 * A dead letter at the delivery limit for a task that no worker ever started in this
 	 * attempt: nothing changed, and the message is to be published again.
 	 */

@@ -26,6 +26,12 @@ public final class ReplyChecks {
 	/** Error code of a task whose result was refused (see {@link #problem}). */
 	public static final String REPLY_REFUSED = "REPLY_REFUSED";
 
+	/**
+	 * Error code of a task whose attempt started {@code warren.master.max-deliveries}
+	 * times without a result: its workers died running it.
+	 */
+	public static final String POISONED = "POISONED";
+
 	/** Error code of a task whose result is larger than the master stores. */
 	public static final String RESULT_TOO_LARGE = "RESULT_TOO_LARGE";
 

@@ -8,6 +8,17 @@ import tools.jackson.databind.JsonNode;
  * @param type the task type, {@code [a-z0-9][a-z0-9._-]{0,63}}
  * @param payload any JSON, handed to the handler; {@code null} for none
  * @param priority 0 (default) to 9; honoured by classic queues
+ * @param runAt when to run it, a UTC ISO-8601 time; a time already past runs it now
+ * @param delay how long from now to run it: milliseconds, or an ISO-8601 duration such as
+ * {@code "PT30S"}; not with {@code runAt}
+ * @param maxAttempts attempts in all, 1 to 100; the type's retry policy when absent
  */
-public record SubmitTaskRequest(String type, JsonNode payload, Integer priority) {
+public record SubmitTaskRequest(String type, JsonNode payload, Integer priority, String runAt, JsonNode delay,
+		Integer maxAttempts) {
+
+	/** A task to run now, with its type's retry policy. */
+	public SubmitTaskRequest(String type, JsonNode payload, Integer priority) {
+		this(type, payload, priority, null, null, null);
+	}
+
 }

@@ -2,8 +2,14 @@ package io.warren.master.task;
 
 import java.net.URI;
 import java.security.Principal;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import io.warren.master.config.MasterProperties;
@@ -14,6 +20,7 @@ import tools.jackson.databind.JsonNode;
 
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -23,10 +30,17 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** Submit, inspect and list tasks. */
+/** Submit, inspect, list, retry and delete tasks. */
 @RestController
 @RequestMapping(path = "/api/v1/tasks", produces = MediaType.APPLICATION_JSON_VALUE)
 class TaskController {
+
+	/** The parameters of a bulk retry or delete. */
+	private static final Set<String> BULK_PARAMETERS = Set.of("status", "type", "errorCode", "since", "until");
+
+	private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+
+	private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
 
 	/** The request header that makes a submission safe to retry. */
 	static final String IDEMPOTENCY_KEY = "Idempotency-Key";
@@ -39,18 +53,36 @@ class TaskController {
 
 	private final MasterProperties.Paging paging;
 
-	TaskController(TaskSubmission submission, TaskStore store, WireFormat wire, MasterProperties properties) {
+	private final TaskTransitions transitions;
+
+	private final TaskDispatcher dispatcher;
+
+	private final RetryPolicies retries;
+
+	private final TaskPurge purge;
+
+	private final int bulkLimit;
+
+	TaskController(TaskSubmission submission, TaskStore store, WireFormat wire, MasterProperties properties,
+			TaskTransitions transitions, TaskDispatcher dispatcher, RetryPolicies retries, TaskPurge purge) {
 		this.submission = submission;
 		this.store = store;
 		this.wire = wire;
 		this.paging = properties.list();
+		this.transitions = transitions;
+		this.dispatcher = dispatcher;
+		this.retries = retries;
+		this.purge = purge;
+		this.bulkLimit = properties.bulkLimit();
 	}
 
 	@PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
 	ResponseEntity<TaskView> submit(@RequestBody SubmitTaskRequest request,
 			@RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey, Principal caller) {
-		TaskSubmission.Submitted submitted = this.submission.submit(request.type(), request.payload(),
-				request.priority(), scope(caller), idempotencyKey);
+		if (request == null) {
+			throw new InvalidTaskException("body", "must be a task object");
+		}
+		TaskSubmission.Submitted submitted = this.submission.submit(request, scope(caller), idempotencyKey);
 		Task task = submitted.tasks().get(0);
 		if (submitted.replayed()) {
 			// created by the first request with this key: as it is now
@@ -87,18 +119,78 @@ class TaskController {
 		return view(this.store.find(id).orElseThrow(() -> new TaskNotFoundException(id)));
 	}
 
+	/**
+	 * Starts a new attempt of a {@code FAILED} task at once, with a fresh retry budget;
+	 * 409 for a task in any other status.
+	 */
+	@PostMapping("/{id}/retry")
+	TaskView retry(@PathVariable UUID id) {
+		List<Task> retried = this.transitions.retry(List.of(id));
+		if (retried.isEmpty()) {
+			Task task = this.store.find(id).orElseThrow(() -> new TaskNotFoundException(id));
+			throw new TaskNotRetryableException(id, task.status());
+		}
+		this.dispatcher.publishSoon(retried.get(0));
+		return view(retried.get(0));
+	}
+
+	/**
+	 * Retries the {@code FAILED} tasks the filter selects that were last changed before
+	 * {@code until} (the time of the request when not given, so that tasks retried now
+	 * and failed again are not taken again by the next request of the same loop), at most
+	 * {@code warren.master.bulk-limit} per request; answers how many, and the
+	 * {@code until} to send with the next request.
+	 */
+	@PostMapping("/retry")
+	BulkAnswer retrySelected(@RequestParam Map<String, String> parameters) {
+		TaskFilter filter = filter(parameters, BULK_PARAMETERS);
+		if (filter.status() != null && filter.status() != TaskStatus.FAILED) {
+			throw new InvalidTaskException("status", "must be FAILED (or left out) to retry tasks");
+		}
+		Instant until = (filter.until() != null) ? filter.until() : Instant.now();
+		List<Task> retried = this.transitions.retrySelected(
+				new TaskFilter(TaskStatus.FAILED, filter.type(), filter.errorCode(), filter.since(), until),
+				this.bulkLimit);
+		retried.forEach(this.dispatcher::publishSoon);
+		return new BulkAnswer(retried.size(), retried.size() == this.bulkLimit, until);
+	}
+
+	/**
+	 * Deletes the finished tasks the filter selects (a terminal {@code status} is
+	 * required), at most {@code warren.master.bulk-limit} per request; answers how many.
+	 */
+	@DeleteMapping
+	BulkAnswer delete(@RequestParam Map<String, String> parameters) {
+		TaskFilter filter = filter(parameters, BULK_PARAMETERS);
+		Instant until = (filter.until() != null) ? filter.until() : Instant.now();
+		int deleted = this.purge.deleteSelected(
+				new TaskFilter(filter.status(), filter.type(), filter.errorCode(), filter.since(), until),
+				this.bulkLimit);
+		return new BulkAnswer(deleted, deleted == this.bulkLimit, until);
+	}
+
+	/**
+	 * What a bulk request did.
+	 *
+	 * @param count how many tasks it retried or deleted
+	 * @param more whether it stopped at {@code warren.master.bulk-limit}: send it again,
+	 * with this {@code until}, for the rest
+	 * @param until the tasks it selected were last changed before this time
+	 */
+	record BulkAnswer(int count, boolean more, Instant until) {
+	}
+
 	@GetMapping
 	TaskPage list(@RequestParam(required = false) String status, @RequestParam(required = false) String type,
-			@RequestParam(required = false) Integer limit, @RequestParam(required = false) String after) {
+			@RequestParam(required = false) String errorCode, @RequestParam(required = false) String since,
+			@RequestParam(required = false) String until, @RequestParam(required = false) Integer limit,
+			@RequestParam(required = false) String after) {
 		int pageSize = (limit != null) ? limit : this.paging.defaultLimit();
 		if (pageSize < 1 || pageSize > this.paging.maxLimit()) {
 			throw new InvalidTaskException("limit", "must be between 1 and " + this.paging.maxLimit());
 		}
-		String typeFilter = (type != null && !type.isEmpty()) ? type : null;
-		if (typeFilter != null && !TaskTypes.isValid(typeFilter)) {
-			throw new InvalidTaskException("type", "is not a valid task type name");
-		}
-		List<Task> tasks = this.store.list(parseStatus(status), typeFilter, parseCursor(after), pageSize + 1);
+		List<Task> tasks = this.store.list(filter(status, type, errorCode, since, until), parseCursor(after),
+				pageSize + 1);
 		boolean more = tasks.size() > pageSize;
 		List<TaskSummary> items = tasks.stream().limit(pageSize).map(TaskSummary::of).toList();
 		String next = more ? items.get(items.size() - 1).id().toString() : null;
@@ -110,11 +202,69 @@ class TaskController {
 	}
 
 	private TaskView view(Task task, JsonNode payload) {
-		TaskView.ErrorView error = (task.error() != null)
-				? new TaskView.ErrorView(task.error().code(), task.error().message()) : null;
-		return new TaskView(task.id(), task.type(), task.status(), task.priority(), payload, json(task.result()), error,
-				task.attempt(), task.deliveries(), task.duplicates(), task.workerId(), task.createdAt(),
-				task.startedAt(), task.finishedAt(), task.updatedAt());
+		List<TaskView.AttemptView> history = new ArrayList<>();
+		if (task.attempt() > 1) {
+			this.store.attemptsOf(task.id()).forEach((attempt) -> history.add(TaskView.AttemptView.of(attempt)));
+		}
+		if (!task.status().isWaiting()) {
+			history.add(TaskView.AttemptView.current(task));
+		}
+		// the last attempt the current budget allows: attempt numbers go on after a retry
+		// by hand
+		int lastAttempt = task.budgetFrom() - 1 + this.retries.maxAttempts(task);
+		return new TaskView(task.id(), task.type(), task.status(), task.priority(), payload, json(task.result()),
+				TaskView.ErrorView.of(task.error()), task.attempt(), lastAttempt, task.deliveries(), task.duplicates(),
+				task.workerId(), task.createdAt(), task.status().isWaiting() ? task.dueAt() : null, task.startedAt(),
+				task.finishedAt(), task.updatedAt(), history);
+	}
+
+	/**
+	 * The filter of a bulk request, whose parameters must all be known: a misspelt one
+	 * would otherwise widen what is retried or deleted.
+	 */
+	private static TaskFilter filter(Map<String, String> parameters, Set<String> known) {
+		for (String name : parameters.keySet()) {
+			if (!known.contains(name)) {
+				throw new InvalidTaskException(name, "is not a parameter of this request; known: " + known);
+			}
+		}
+		return filter(parameters.get("status"), parameters.get("type"), parameters.get("errorCode"),
+				parameters.get("since"), parameters.get("until"));
+	}
+
+	private static TaskFilter filter(String status, String type, String errorCode, String since, String until) {
+		String typeFilter = (type != null && !type.isEmpty()) ? type : null;
+		if (typeFilter != null && !TaskTypes.isValid(typeFilter)) {
+			throw new InvalidTaskException("type", "is not a valid task type name");
+		}
+		String code = (errorCode != null && !errorCode.isEmpty()) ? errorCode : null;
+		if (code != null && (code.length() > ReplyChecks.MAX_ERROR_CODE
+				|| code.chars().anyMatch((c) -> Character.isISOControl(c)))) {
+			throw new InvalidTaskException("errorCode",
+					"must be at most " + ReplyChecks.MAX_ERROR_CODE + " characters without control characters");
+		}
+		return new TaskFilter(parseStatus(status), typeFilter, code, time("since", since), time("until", until));
+	}
+
+	/**
+	 * A time parameter: ISO-8601 with its offset, within years 1 to 9999 (both stores).
+	 */
+	private static Instant time(String name, String value) {
+		if (value == null || value.isEmpty()) {
+			return null;
+		}
+		Instant time;
+		try {
+			time = OffsetDateTime.parse(value).toInstant();
+		}
+		catch (DateTimeParseException ex) {
+			throw new InvalidTaskException(name,
+					"must be an ISO-8601 time with its offset, such as 2026-12-01T00:00:00Z");
+		}
+		if (time.isBefore(EARLIEST) || time.isAfter(LATEST)) {
+			throw new InvalidTaskException(name, "must be between years 1 and 9999");
+		}
+		return time;
 	}
 
 	private JsonNode json(String text) {

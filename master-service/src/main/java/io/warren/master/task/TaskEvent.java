@@ -15,13 +15,25 @@ public enum TaskEvent {
 	/** A worker's result with outcome SUCCEEDED for the current attempt. */
 	SUCCEEDED,
 
-	/** A worker's result with outcome FAILED for the current attempt. */
+	/**
+	 * A worker's result with outcome FAILED for the current attempt that ends the task:
+	 * not retryable, or no attempt left; also a poisoned attempt.
+	 */
 	FAILED,
+
+	/**
+	 * A worker's retryable failure of the current attempt while the retry policy allows
+	 * another: the next attempt waits for its due time.
+	 */
+	RETRY,
+
+	/** A waiting task's due time has come: the relay publishes it. */
+	DUE,
 
 	/** The task message of the current attempt reached the dead-letter queue. */
 	DEAD_LETTERED,
 
-	/** An operator started a new attempt of a finished task (replay, manual retry). */
+	/** An operator started a new attempt of a failed task (manual retry, replay). */
 	NEW_ATTEMPT
 
 }

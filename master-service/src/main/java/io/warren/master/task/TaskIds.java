@@ -28,6 +28,11 @@ public class TaskIds {
 		this.clock = clock;
 	}
 
+	/** The lowest id that can be made at {@code time}: every later id is larger. */
+	public static UUID first(java.time.Instant time) {
+		return new UUID((time.toEpochMilli() << 16) | (0x7L << 12), 0x8000000000000000L);
+	}
+
 	/** The next id. */
 	public synchronized UUID next() {
 		long millis = this.clock.millis();

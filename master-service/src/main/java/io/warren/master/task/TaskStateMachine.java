@@ -10,9 +10,10 @@ import java.util.Set;
 /**
  * Every allowed move of a task, in one table. Events arrive out of order (a result may
  * overtake its started notice, a confirm may come after both), so a started notice or a
- * result is accepted from {@code PENDING}; a terminal task moves only on
- * {@link TaskEvent#NEW_ATTEMPT}. Any move not in the table is refused, and a refused
- * event changes nothing.
+ * result is accepted from {@code PENDING}; a waiting task ({@code SCHEDULED},
+ * {@code RETRYING}) moves only when due; a {@code FAILED} task moves only on
+ * {@link TaskEvent#NEW_ATTEMPT}, a {@code SUCCEEDED} one never. Any move not in the table
+ * is refused, and a refused event changes nothing.
  */
 public final class TaskStateMachine {
 
@@ -25,11 +26,12 @@ public final class TaskStateMachine {
 			allow(active, TaskEvent.SUCCEEDED, TaskStatus.SUCCEEDED);
 			allow(active, TaskEvent.FAILED, TaskStatus.FAILED);
 			allow(active, TaskEvent.DEAD_LETTERED, TaskStatus.FAILED);
+			allow(active, TaskEvent.RETRY, TaskStatus.RETRYING);
 		}
 		allow(TaskStatus.RUNNING, TaskEvent.RELEASED, TaskStatus.QUEUED);
-		for (TaskStatus terminal : EnumSet.of(TaskStatus.SUCCEEDED, TaskStatus.FAILED)) {
-			allow(terminal, TaskEvent.NEW_ATTEMPT, TaskStatus.PENDING);
-		}
+		allow(TaskStatus.SCHEDULED, TaskEvent.DUE, TaskStatus.PENDING);
+		allow(TaskStatus.RETRYING, TaskEvent.DUE, TaskStatus.PENDING);
+		allow(TaskStatus.FAILED, TaskEvent.NEW_ATTEMPT, TaskStatus.PENDING);
 	}
 
 	private TaskStateMachine() {

@@ -9,21 +9,46 @@ public enum TaskStatus {
 	/** Stored; the broker has not confirmed the task message yet. */
 	PENDING,
 
+	/**
+	 * Submitted to run later: waits in the store for its due time, then the relay makes
+	 * it {@code PENDING} and publishes it.
+	 */
+	SCHEDULED,
+
 	/** The broker confirmed the task message; no worker has reported it started. */
 	QUEUED,
 
 	/** A worker reported it started. */
 	RUNNING,
 
+	/**
+	 * An attempt failed and the retry policy allows another: waits in the store for the
+	 * next attempt's due time, like {@code SCHEDULED}.
+	 */
+	RETRYING,
+
 	/** A worker reported that the handler returned. Terminal. */
 	SUCCEEDED,
 
-	/** The handler threw, or the task message was dead-lettered. Terminal. */
+	/**
+	 * The handler threw and no attempt is left (or the failure is not retryable), the
+	 * task message was dead-lettered, or the task was poisoned. Terminal.
+	 */
 	FAILED;
 
 	/** Whether only an operator action can move a task out of this status. */
 	public boolean isTerminal() {
 		return this == SUCCEEDED || this == FAILED;
+	}
+
+	/** Whether the task waits in the store for a due time. */
+	public boolean isWaiting() {
+		return this == SCHEDULED || this == RETRYING;
+	}
+
+	/** The terminal statuses. */
+	public static List<TaskStatus> terminal() {
+		return Arrays.stream(values()).filter(TaskStatus::isTerminal).toList();
 	}
 
 	/** The statuses that are not terminal, in order. */

@@ -33,14 +33,18 @@ import org.springframework.stereotype.Repository;
 public class TaskStore {
 
 	private static final String COLUMNS = "id, type, status, priority, payload, result, error_code, error_message, "
-			+ "attempt, deliveries, duplicates, worker_id, created_at, queued_at, started_at, finished_at, updated_at";
+			+ "attempt, deliveries, duplicates, worker_id, created_at, queued_at, started_at, finished_at, updated_at, "
+			+ "publish_after, max_attempts, budget_from";
 
-	private static final String SUMMARY_COLUMNS = "id, type, status, priority, attempt, deliveries, duplicates, "
-			+ "worker_id, created_at, queued_at, started_at, finished_at, updated_at";
+	private static final String SUMMARY_COLUMNS = "id, type, status, priority, error_code, attempt, deliveries, "
+			+ "duplicates, "
+			+ "worker_id, created_at, queued_at, started_at, finished_at, updated_at, publish_after, max_attempts, "
+			+ "budget_from";
 
 	private static final String UPDATE = "UPDATE tasks SET status = ?, result = ?, error_code = ?, "
 			+ "error_message = ?, attempt = ?, deliveries = ?, duplicates = ?, worker_id = ?, queued_at = ?, "
-			+ "started_at = ?, finished_at = ?, updated_at = ? WHERE id = ?";
+			+ "started_at = ?, finished_at = ?, updated_at = ?, publish_after = COALESCE(?, publish_after), "
+			+ "budget_from = ? WHERE id = ?";
 
 	/**
 	 * The order both databases sort UUIDs in (unsigned, most significant bits first):
@@ -63,19 +67,18 @@ public class TaskStore {
 	}
 
 	/**
-	 * Stores new tasks in one batch, to be published once {@code publishAfter} has passed
-	 * if not confirmed by then.
+	 * Stores new tasks in one batch: a waiting one to be published at its due time, the
+	 * others once {@code publishAfter} has passed if not confirmed by then.
 	 */
 	public void insertAll(List<Task> tasks, Instant publishAfter) {
 		List<Object[]> rows = new ArrayList<>(tasks.size());
 		for (Task task : tasks) {
+			Instant due = (task.status().isWaiting()) ? task.dueAt() : publishAfter;
 			rows.add(new Object[] { task.id(), task.type(), task.status().name(), task.priority(), task.payload(),
-					task.attempt(), utc(task.createdAt()), utc(task.createdAt()), utc(publishAfter) });
+					task.attempt(), utc(task.createdAt()), utc(task.createdAt()), utc(due), task.maxAttempts() });
 		}
-		this.template.batchUpdate(
-				"INSERT INTO tasks (id, type, status, priority, payload, attempt, created_at, updated_at, publish_after) "
-						+ "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-				rows);
+		this.template.batchUpdate("INSERT INTO tasks (id, type, status, priority, payload, attempt, created_at, "
+				+ "updated_at, publish_after, max_attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows);
 	}
 
 	/** The task, if stored. */
@@ -106,18 +109,21 @@ public class TaskStore {
 		return locked;
 	}
 
-	/** The deliveries already recorded for these tasks, of any attempt. */
-	public Set<TaskDelivery> deliveriesOf(Collection<UUID> taskIds) {
-		Set<TaskDelivery> seen = new HashSet<>();
+	/**
+	 * The deliveries already recorded for these tasks, of any attempt, each with whether
+	 * its worker handed it back unfinished (released).
+	 */
+	public Map<TaskDelivery, Boolean> deliveriesOf(Collection<UUID> taskIds) {
+		Map<TaskDelivery, Boolean> seen = new HashMap<>();
 		for (List<UUID> chunk : chunks(taskIds.stream().distinct().toList())) {
 			this.jdbc
-				.sql("SELECT task_id, attempt, delivery_id FROM task_deliveries WHERE task_id IN ("
+				.sql("SELECT task_id, attempt, delivery_id, released FROM task_deliveries WHERE task_id IN ("
 						+ placeholders(chunk.size()) + ")")
 				.params(new ArrayList<>(chunk))
-				.query((rs, row) -> new TaskDelivery(rs.getObject("task_id", UUID.class), rs.getInt("attempt"),
-						rs.getObject("delivery_id", UUID.class)))
-				.list()
-				.forEach(seen::add);
+				.query((rs) -> {
+					seen.put(new TaskDelivery(rs.getObject("task_id", UUID.class), rs.getInt("attempt"),
+							rs.getObject("delivery_id", UUID.class)), rs.getBoolean("released"));
+				});
 		}
 		return seen;
 	}
@@ -127,10 +133,24 @@ public class TaskStore {
 		List<Object[]> rows = new ArrayList<>(deliveries.size());
 		for (NewDelivery delivery : deliveries) {
 			rows.add(new Object[] { delivery.delivery().taskId(), delivery.delivery().attempt(),
-					delivery.delivery().deliveryId(), delivery.workerId(), delivery.redelivered(), utc(now) });
+					delivery.delivery().deliveryId(), delivery.workerId(), delivery.redelivered(), utc(now),
+					delivery.released() });
 		}
 		this.template.batchUpdate("INSERT INTO task_deliveries (task_id, attempt, delivery_id, worker_id, redelivered, "
-				+ "seen_at) VALUES (?, ?, ?, ?, ?, ?)", rows);
+				+ "seen_at, released) VALUES (?, ?, ?, ?, ?, ?, ?)", rows);
+	}
+
+	/**
+	 * Marks recorded deliveries as handed back unfinished; call with their tasks locked.
+	 */
+	public void markReleased(List<TaskDelivery> deliveries) {
+		List<Object[]> rows = new ArrayList<>(deliveries.size());
+		for (TaskDelivery delivery : deliveries) {
+			rows.add(new Object[] { delivery.taskId(), delivery.attempt(), delivery.deliveryId() });
+		}
+		this.template.batchUpdate(
+				"UPDATE task_deliveries SET released = TRUE WHERE task_id = ? AND attempt = ? AND delivery_id = ?",
+				rows);
 	}
 
 	/** Writes every mutable field of tasks whose rows the caller has locked. */
@@ -147,7 +167,7 @@ public class TaskStore {
 		return new Object[] { task.status().name(), task.result(), (error != null) ? error.code() : null,
 				(error != null) ? error.message() : null, task.attempt(), task.deliveries(), task.duplicates(),
 				task.workerId(), utc(task.queuedAt()), utc(task.startedAt()), utc(task.finishedAt()), utc(now),
-				task.id() };
+				utc(task.dueAt()), task.budgetFrom(), task.id() };
 	}
 
 	/**
@@ -175,6 +195,32 @@ public class TaskStore {
 		for (int i = 0; i < sorted.size(); i++) {
 			if (counts[i] == 1) {
 				moved.add(sorted.get(i));
+			}
+		}
+		return moved;
+	}
+
+	/**
+	 * Moves each due task of {@code due} to {@code PENDING}, to be published again after
+	 * {@code publishAfter} if unconfirmed, where its row is still waiting at the same
+	 * attempt (the last attempt's error goes to the history); returns the attempts that
+	 * moved. Call with the rows locked.
+	 */
+	public Set<TaskAttempt> markDue(Collection<Task> due, Instant publishAfter, Instant now) {
+		String sources = inList(TaskStateMachine.sourcesOf(TaskEvent.DUE));
+		TaskStatus target = TaskStateMachine.next(TaskStatus.SCHEDULED, TaskEvent.DUE).orElseThrow();
+		List<Task> sorted = due.stream().sorted(Comparator.comparing(Task::id, ID_ORDER)).toList();
+		List<Object[]> rows = new ArrayList<>(sorted.size());
+		for (Task task : sorted) {
+			rows.add(new Object[] { target.name(), utc(publishAfter), utc(now), task.id(), task.attempt() });
+		}
+		int[] counts = this.template.batchUpdate("UPDATE tasks SET status = ?, publish_after = ?, updated_at = ?, "
+				+ "error_code = NULL, error_message = NULL WHERE id = ? AND attempt = ? AND status IN " + sources,
+				rows);
+		Set<TaskAttempt> moved = new HashSet<>();
+		for (int i = 0; i < sorted.size(); i++) {
+			if (counts[i] == 1) {
+				moved.add(new TaskAttempt(sorted.get(i).id(), sorted.get(i).attempt()));
 			}
 		}
 		return moved;
@@ -249,25 +295,135 @@ public class TaskStore {
 	}
 
 	/**
-	 * Newest first, after the {@code after} id when given; payload and result left out.
+	 * The tasks the filter selects, newest first, after the {@code after} id when given;
+	 * payload and result left out.
 	 */
-	public List<Task> list(TaskStatus status, String type, UUID after, int limit) {
-		StringBuilder sql = new StringBuilder("SELECT " + SUMMARY_COLUMNS + " FROM tasks WHERE 1 = 1");
+	public List<Task> list(TaskFilter filter, UUID after, int limit) {
 		List<Object> params = new ArrayList<>();
-		if (status != null) {
-			sql.append(" AND status = ?");
-			params.add(status.name());
-		}
-		if (type != null) {
-			sql.append(" AND type = ?");
-			params.add(type);
-		}
+		StringBuilder sql = new StringBuilder("SELECT " + SUMMARY_COLUMNS + " FROM tasks WHERE ")
+			.append(where(filter, params));
 		if (after != null) {
 			sql.append(" AND id < ?");
 			params.add(after);
 		}
 		sql.append(" ORDER BY id DESC FETCH FIRST ").append(limit).append(" ROWS ONLY");
 		return this.jdbc.sql(sql.toString()).params(params).query(TaskStore::summary).list();
+	}
+
+	/**
+	 * The ids of up to {@code limit} tasks the filter selects, oldest first, locked; rows
+	 * another transaction holds are skipped. Call inside a transaction.
+	 */
+	public List<UUID> lockSelected(TaskFilter filter, int limit) {
+		List<Object> params = new ArrayList<>();
+		String sql = "SELECT id FROM tasks WHERE " + where(filter, params) + " ORDER BY id FETCH FIRST " + limit
+				+ " ROWS ONLY FOR UPDATE SKIP LOCKED";
+		return this.jdbc.sql(sql).params(params).query((rs, row) -> rs.getObject("id", UUID.class)).list();
+	}
+
+	/**
+	 * Locks up to {@code limit} finished tasks created before {@code idBefore} and last
+	 * changed before {@code changedBefore}, oldest first; rows another transaction holds
+	 * are skipped. Walks the primary key: ids grow with time. Call inside a transaction.
+	 */
+	public List<UUID> lockExpired(UUID idBefore, Instant changedBefore, int limit) {
+		return this.jdbc
+			.sql("SELECT id FROM tasks WHERE id < ? AND status IN " + inList(TaskStatus.terminal())
+					+ " AND updated_at < ? ORDER BY id FETCH FIRST " + limit + " ROWS ONLY FOR UPDATE SKIP LOCKED")
+			.params(idBefore, utc(changedBefore))
+			.query((rs, row) -> rs.getObject("id", UUID.class))
+			.list();
+	}
+
+	/**
+	 * Deletes tasks with their deliveries and attempt history; call with their rows
+	 * locked. Returns how many tasks were deleted.
+	 */
+	public int deleteAll(List<UUID> ids) {
+		int deleted = 0;
+		for (List<UUID> chunk : chunks(ids)) {
+			String in = " IN (" + placeholders(chunk.size()) + ")";
+			List<Object> params = new ArrayList<>(chunk);
+			this.jdbc.sql("DELETE FROM task_deliveries WHERE task_id" + in).params(params).update();
+			this.jdbc.sql("DELETE FROM task_attempts WHERE task_id" + in).params(params).update();
+			deleted += this.jdbc.sql("DELETE FROM tasks WHERE id" + in).params(params).update();
+		}
+		return deleted;
+	}
+
+	private static String where(TaskFilter filter, List<Object> params) {
+		StringBuilder where = new StringBuilder("1 = 1");
+		if (filter.status() != null) {
+			where.append(" AND status = ?");
+			params.add(filter.status().name());
+		}
+		if (filter.type() != null) {
+			where.append(" AND type = ?");
+			params.add(filter.type());
+		}
+		if (filter.errorCode() != null) {
+			where.append(" AND error_code = ?");
+			params.add(filter.errorCode());
+		}
+		if (filter.since() != null) {
+			where.append(" AND updated_at >= ?");
+			params.add(utc(filter.since()));
+		}
+		if (filter.until() != null) {
+			where.append(" AND updated_at < ?");
+			params.add(utc(filter.until()));
+		}
+		return where.toString();
+	}
+
+	/**
+	 * Records ended attempts of tasks that go on to another attempt; call with their
+	 * tasks locked.
+	 */
+	public void insertAttempts(List<AttemptRecord> attempts) {
+		List<Object[]> rows = new ArrayList<>(attempts.size());
+		for (AttemptRecord attempt : attempts) {
+			TaskError error = attempt.error();
+			rows.add(new Object[] { attempt.taskId(), attempt.attempt(), attempt.outcome().name(), attempt.workerId(),
+					utc(attempt.startedAt()), utc(attempt.finishedAt()), (error != null) ? error.code() : null,
+					(error != null) ? error.message() : null, attempt.deliveries(), attempt.duplicates() });
+		}
+		this.template.batchUpdate("INSERT INTO task_attempts (task_id, attempt, outcome, worker_id, started_at, "
+				+ "finished_at, error_code, error_message, deliveries, duplicates) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				rows);
+	}
+
+	/** The ended attempts recorded for a task, in order. */
+	public List<AttemptRecord> attemptsOf(UUID taskId) {
+		return this.jdbc
+			.sql("SELECT task_id, attempt, outcome, worker_id, started_at, finished_at, error_code, error_message, "
+					+ "deliveries, duplicates FROM task_attempts WHERE task_id = ? ORDER BY attempt")
+			.param(taskId)
+			.query((rs, row) -> {
+				String code = rs.getString("error_code");
+				return new AttemptRecord(rs.getObject("task_id", UUID.class), rs.getInt("attempt"),
+						TaskStatus.valueOf(rs.getString("outcome")), rs.getString("worker_id"),
+						instant(rs, "started_at"), instant(rs, "finished_at"),
+						(code != null) ? new TaskError(code, rs.getString("error_message"), false) : null,
+						rs.getInt("deliveries"), rs.getInt("duplicates"));
+			})
+			.list();
+	}
+
+	/**
+	 * Locks up to {@code limit} waiting tasks ({@code SCHEDULED}, {@code RETRYING}) whose
+	 * due time has come, earliest first; rows another master holds are skipped. Call
+	 * inside a transaction.
+	 */
+	protected List<Task> lockDue(int limit, Instant now) {
+		return this.jdbc
+			.sql("SELECT " + COLUMNS + " FROM tasks WHERE status IN "
+					+ inList(TaskStateMachine.sourcesOf(TaskEvent.DUE))
+					+ " AND publish_after <= ? ORDER BY publish_after FETCH FIRST " + limit
+					+ " ROWS ONLY FOR UPDATE SKIP LOCKED")
+			.param(utc(now))
+			.query(TaskStore::task)
+			.list();
 	}
 
 	/** Whether the database answers {@code SELECT 1}. */
@@ -358,9 +514,12 @@ public class TaskStore {
 		return counts;
 	}
 
-	/** When the oldest task still {@code PENDING} was submitted; empty when none is. */
+	/**
+	 * Since when the task {@code PENDING} the longest has been so (submitted, or made
+	 * due); empty when none is. A task that waited for its due time is not late for that.
+	 */
 	public Optional<Instant> oldestPending() {
-		return this.jdbc.sql("SELECT MIN(created_at) AS oldest FROM tasks WHERE status = 'PENDING'")
+		return this.jdbc.sql("SELECT MIN(updated_at) AS oldest FROM tasks WHERE status = 'PENDING'")
 			.query((rs, row) -> Optional.ofNullable(instant(rs, "oldest")))
 			.single();
 	}
@@ -372,15 +531,20 @@ public class TaskStore {
 				TaskStatus.valueOf(rs.getString("status")), rs.getInt("priority"), rs.getString("payload"),
 				rs.getString("result"), error, rs.getInt("attempt"), rs.getInt("deliveries"), rs.getInt("duplicates"),
 				rs.getString("worker_id"), instant(rs, "created_at"), instant(rs, "queued_at"),
-				instant(rs, "started_at"), instant(rs, "finished_at"), instant(rs, "updated_at"));
+				instant(rs, "started_at"), instant(rs, "finished_at"), instant(rs, "updated_at"),
+				instant(rs, "publish_after"), (Integer) rs.getObject("max_attempts", Integer.class),
+				rs.getInt("budget_from"));
 	}
 
 	private static Task summary(ResultSet rs, int row) throws SQLException {
+		String errorCode = rs.getString("error_code");
 		return new Task(rs.getObject("id", UUID.class), rs.getString("type"),
-				TaskStatus.valueOf(rs.getString("status")), rs.getInt("priority"), null, null, null,
-				rs.getInt("attempt"), rs.getInt("deliveries"), rs.getInt("duplicates"), rs.getString("worker_id"),
-				instant(rs, "created_at"), instant(rs, "queued_at"), instant(rs, "started_at"),
-				instant(rs, "finished_at"), instant(rs, "updated_at"));
+				TaskStatus.valueOf(rs.getString("status")), rs.getInt("priority"), null, null,
+				(errorCode != null) ? new TaskError(errorCode, "", false) : null, rs.getInt("attempt"),
+				rs.getInt("deliveries"), rs.getInt("duplicates"), rs.getString("worker_id"), instant(rs, "created_at"),
+				instant(rs, "queued_at"), instant(rs, "started_at"), instant(rs, "finished_at"),
+				instant(rs, "updated_at"), instant(rs, "publish_after"),
+				(Integer) rs.getObject("max_attempts", Integer.class), rs.getInt("budget_from"));
 	}
 
 	private static Instant instant(ResultSet rs, String column) throws SQLException {
@@ -420,8 +584,9 @@ public class TaskStore {
 	 * @param delivery which one
 	 * @param workerId who reported it
 	 * @param redelivered whether the broker flagged it as redelivered
+	 * @param released whether its worker handed it back unfinished
 	 */
-	public record NewDelivery(TaskDelivery delivery, String workerId, boolean redelivered) {
+	public record NewDelivery(TaskDelivery delivery, String workerId, boolean redelivered, boolean released) {
 	}
 
 	private static String inList(Collection<TaskStatus> statuses) {

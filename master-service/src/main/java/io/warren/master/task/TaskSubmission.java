@@ -63,6 +63,9 @@ public class TaskSubmission {
 
 	private static final int MAX_KEY_LENGTH = 255;
 
+	/** The most attempts a task may ask for. */
+	static final int MAX_ATTEMPTS = 100;
+
 	/** How many times a submission that lost a race for its key looks for the winner. */
 	private static final int WINNER_LOOKUPS = 20;
 
@@ -70,17 +73,17 @@ public class TaskSubmission {
 
 	/** Validates, stores and starts publishing a task; returns the stored record. */
 	public Task submit(String type, JsonNode payload, Integer priority) {
-		return submit(type, payload, priority, "", null).tasks().get(0);
+		return submit(new SubmitTaskRequest(type, payload, priority), "", null).tasks().get(0);
 	}
 
 	/**
-	 * As {@link #submit(String, JsonNode, Integer)}, with an {@code Idempotency-Key} (or
-	 * {@code null}) in a scope (the API key's name): a key already used in the scope with
-	 * the same request returns the task it created, marked as replayed; with another
-	 * request it is refused.
+	 * Validates, stores and starts publishing a task (or schedules it, when it is to run
+	 * later), with an {@code Idempotency-Key} (or {@code null}) in a scope (the API key's
+	 * name): a key already used in the scope with the same request returns the task it
+	 * created, marked as replayed; with another request it is refused.
 	 */
-	public Submitted submit(String type, JsonNode payload, Integer priority, String scope, String idempotencyKey) {
-		return store(List.of(new SubmitTaskRequest(type, payload, priority)), "", scope, idempotencyKey);
+	public Submitted submit(SubmitTaskRequest request, String scope, String idempotencyKey) {
+		return store(List.of(request), "", scope, idempotencyKey);
 	}
 
 	/**
@@ -164,7 +167,11 @@ public class TaskSubmission {
 			changes.add(TaskChange.submitted(task));
 		}
 		this.events.publishEvent(new TasksChanged(changes, Map.of(), Map.of()));
-		tasks.forEach(this.dispatcher::publishSoon);
+		for (Task task : tasks) {
+			if (task.status() == TaskStatus.PENDING) {
+				this.dispatcher.publishSoon(task);
+			}
+		}
 		return new Submitted(tasks, false);
 	}
 
@@ -207,6 +214,10 @@ public class TaskSubmission {
 				}
 				List<Task> tasks = new ArrayList<>(found.taskIds().size());
 				found.taskIds().forEach((id) -> this.store.find(id).ifPresent(tasks::add));
+				if (tasks.size() < found.taskIds().size()) {
+					throw new IdempotencyKeyReusedException("Idempotency-Key " + idempotencyKey
+							+ " created tasks that have since been deleted; use a new key for a new request");
+				}
 				return new Submitted(tasks, true);
 			});
 	}
@@ -228,8 +239,14 @@ public class TaskSubmission {
 		StringBuilder canonical = new StringBuilder(kind);
 		for (int i = 0; i < tasks.size(); i++) {
 			Task task = tasks.get(i);
+			SubmitTaskRequest request = requests.get(i);
 			canonical.append('\n').append(task.type()).append('\n').append(task.priority()).append('\n');
-			canonical(requests.get(i).payload(), canonical);
+			canonical(request.payload(), canonical);
+			if (request.runAt() != null || request.delay() != null || request.maxAttempts() != null) {
+				// as sent: the same request a second later asks for the same delay
+				canonical.append('\n').append(request.runAt()).append('\n').append(request.delay()).append('\n');
+				canonical.append(request.maxAttempts());
+			}
 		}
 		try {
 			return java.util.HexFormat.of()
@@ -320,8 +337,67 @@ public class TaskSubmission {
 			throw new TaskTypeRefusedException(prefix.isEmpty() ? ex.getMessage()
 					: prefix.substring(0, prefix.length() - 1) + ": " + ex.getMessage());
 		}
+		Integer maxAttempts = request.maxAttempts();
+		if (maxAttempts != null && (maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS)) {
+			throw new InvalidTaskException(prefix + "maxAttempts", "must be an integer from 1 to " + MAX_ATTEMPTS);
+		}
+		Instant runAt = runAt(request, prefix, now);
 		return Task.submitted(this.ids.next(), request.type(), priority,
-				this.wire.json().writeValueAsString(request.payload()), now);
+				this.wire.json().writeValueAsString(request.payload()), now, runAt, maxAttempts);
+	}
+
+	/**
+	 * When the task is to run, from {@code runAt} or {@code delay}; {@code null} for now.
+	 */
+	private Instant runAt(SubmitTaskRequest request, String prefix, Instant now) {
+		if (request.runAt() != null && request.delay() != null && !request.delay().isNull()) {
+			throw new InvalidTaskException(prefix + "delay", "cannot be given together with runAt");
+		}
+		Instant latest = now.plus(this.properties.maxDelay());
+		if (request.runAt() != null) {
+			Instant runAt;
+			try {
+				runAt = java.time.OffsetDateTime.parse(request.runAt()).toInstant().truncatedTo(ChronoUnit.MICROS);
+			}
+			catch (java.time.format.DateTimeParseException ex) {
+				throw new InvalidTaskException(prefix + "runAt",
+						"must be an ISO-8601 time with its offset, such as 2026-12-24T18:00:00Z");
+			}
+			if (runAt.isAfter(latest)) {
+				throw new InvalidTaskException(prefix + "runAt",
+						"is later than " + this.properties.maxDelay() + " from now (warren.master.max-delay)");
+			}
+			return runAt;
+		}
+		if (request.delay() == null || request.delay().isNull()) {
+			return null;
+		}
+		java.time.Duration delay = delay(request.delay(), prefix);
+		if (delay.compareTo(this.properties.maxDelay()) > 0) {
+			throw new InvalidTaskException(prefix + "delay",
+					"is longer than " + this.properties.maxDelay() + " (warren.master.max-delay)");
+		}
+		return now.plus(delay);
+	}
+
+	private static java.time.Duration delay(JsonNode delay, String prefix) {
+		java.time.Duration parsed = null;
+		if (delay.isIntegralNumber() && delay.canConvertToLong()) {
+			parsed = java.time.Duration.ofMillis(delay.longValue());
+		}
+		else if (delay.isString()) {
+			try {
+				parsed = java.time.Duration.parse(delay.stringValue());
+			}
+			catch (java.time.format.DateTimeParseException ex) {
+				// refused below
+			}
+		}
+		if (parsed == null || parsed.isNegative()) {
+			throw new InvalidTaskException(prefix + "delay",
+					"must be a number of milliseconds or an ISO-8601 duration such as PT30S, not negative");
+		}
+		return parsed;
 	}
 
 }

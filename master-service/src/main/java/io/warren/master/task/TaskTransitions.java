@@ -1,13 +1,16 @@
 package io.warren.master.task;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -59,13 +62,22 @@ public class TaskTransitions {
 
 	private final long maxResultBytes;
 
+	private final RetryPolicies retries;
+
+	private final Duration confirmTimeout;
+
+	private final int maxDeliveries;
+
 	public TaskTransitions(TaskStore store, WireFormat wire, Clock clock, ApplicationEventPublisher events,
-			MasterProperties properties) {
+			MasterProperties properties, RetryPolicies retries) {
 		this.store = store;
 		this.wire = wire;
 		this.clock = clock;
 		this.events = events;
 		this.maxResultBytes = properties.maxResultSize().toBytes();
+		this.retries = retries;
+		this.confirmTimeout = properties.relay().confirmTimeout();
+		this.maxDeliveries = properties.maxDeliveries();
 	}
 
 	/** Applies replies in one transaction; returns what each did, in the order given. */
@@ -83,13 +95,24 @@ public class TaskTransitions {
 	 */
 	@Transactional
 	public List<Applied> apply(List<? extends Reply> replies, List<RefusedResult> refused) {
+		return apply(replies, refused, Set.of());
+	}
+
+	/**
+	 * As {@link #apply(List, List)}, where the started notices of the deliveries in
+	 * {@code asking} asked whether to run them: such a notice for a task that may not
+	 * start any more (finished, waiting) is not counted as a delivery, since its worker
+	 * will not run it.
+	 */
+	@Transactional
+	public List<Applied> apply(List<? extends Reply> replies, List<RefusedResult> refused, Set<UUID> asking) {
 		List<UUID> ids = new ArrayList<>(replies.size() + refused.size());
 		replies.forEach((reply) -> ids.add(reply.taskId()));
 		refused.forEach((result) -> ids.add(result.taskId()));
 		Batch batch = new Batch(ids, true);
 		List<Applied> applied = new ArrayList<>(replies.size());
 		for (Reply reply : replies) {
-			applied.add(batch.apply(reply));
+			applied.add(batch.apply(reply, asking));
 		}
 		for (RefusedResult result : refused) {
 			batch.refuse(result);
@@ -127,6 +150,91 @@ public class TaskTransitions {
 			TasksChanged event = new TasksChanged(changes, Map.of(), Map.of());
 			afterCommit(() -> this.events.publishEvent(event));
 		}
+	}
+
+	/**
+	 * Makes up to {@code limit} waiting tasks whose due time has come {@code PENDING} and
+	 * returns them, to be published; the relay publishes them again if no confirm is
+	 * recorded within the confirm timeout. Rows another master holds are skipped, and so
+	 * are the {@code skip} rows (task id to an attempt known to be listed wrongly). Each
+	 * row moves by an update that checks its status and attempt again, so a row that the
+	 * query lists as waiting but that is not (an index that disagrees with its table) is
+	 * never published: it is returned as mismatched.
+	 */
+	@Transactional
+	public Due due(int limit, Map<UUID, Integer> skip) {
+		Instant now = this.clock.instant();
+		List<Task> candidates = new ArrayList<>(limit);
+		List<Task> mismatched = new ArrayList<>();
+		for (Task task : this.store.lockDue(limit + skip.size(), now)) {
+			if (candidates.size() == limit) {
+				break;
+			}
+			if (Integer.valueOf(task.attempt()).equals(skip.get(task.id()))) {
+				continue;
+			}
+			if (TaskStateMachine.next(task.status(), TaskEvent.DUE).isEmpty()) {
+				mismatched.add(task);
+			}
+			else {
+				candidates.add(task);
+			}
+		}
+		Set<TaskAttempt> moved = this.store.markDue(candidates, now.plus(this.confirmTimeout), now);
+		List<Task> pending = new ArrayList<>(moved.size());
+		List<TaskChange> changes = new ArrayList<>(moved.size());
+		for (Task task : candidates) {
+			if (!moved.contains(new TaskAttempt(task.id(), task.attempt()))) {
+				mismatched.add(task);
+				continue;
+			}
+			TaskStatus status = TaskStateMachine.next(task.status(), TaskEvent.DUE).orElseThrow();
+			pending.add(task.due(status, now.plus(this.confirmTimeout), now));
+			changes
+				.add(new TaskChange(task.id(), task.type(), task.status(), status, task.createdAt(), null, now, false));
+		}
+		if (!changes.isEmpty()) {
+			TasksChanged event = new TasksChanged(changes, Map.of(), Map.of());
+			afterCommit(() -> this.events.publishEvent(event));
+		}
+		return new Due(pending, mismatched);
+	}
+
+	/**
+	 * What a pass over the due tasks found.
+	 *
+	 * @param pending the tasks made {@code PENDING}, to be published
+	 * @param mismatched rows the query listed as due whose row says otherwise
+	 */
+	public record Due(List<Task> pending, List<Task> mismatched) {
+	}
+
+	/**
+	 * Starts a new attempt of each {@code FAILED} task at once, with a fresh retry
+	 * budget, and returns the tasks retried ({@code PENDING}, to be published); a task
+	 * that is not {@code FAILED} is left as it is. The ended attempt goes to the history.
+	 */
+	@Transactional
+	public List<Task> retry(Collection<UUID> taskIds) {
+		Batch batch = new Batch(taskIds, false);
+		List<Task> retried = new ArrayList<>();
+		for (UUID id : taskIds) {
+			Task task = batch.current.get(id);
+			if (task != null) {
+				batch.newAttempt(task).ifPresent(retried::add);
+			}
+		}
+		batch.write();
+		return retried;
+	}
+
+	/**
+	 * Retries the {@code FAILED} tasks the filter selects, at most {@code limit} (rows
+	 * another transaction holds are skipped), as {@link #retry}.
+	 */
+	@Transactional
+	public List<Task> retrySelected(TaskFilter filter, int limit) {
+		return retry(this.store.lockSelected(filter, limit));
 	}
 
 	/** Fails the task whose message was dead-lettered, if that attempt is current. */
@@ -180,7 +288,14 @@ public class TaskTransitions {
 
 		private final Set<TaskStore.TaskDelivery> seen;
 
+		/** The seen deliveries whose worker handed them back unfinished. */
+		private final Set<TaskStore.TaskDelivery> released;
+
+		private final List<TaskStore.TaskDelivery> newlyReleased = new ArrayList<>();
+
 		private final List<TaskStore.NewDelivery> newDeliveries = new ArrayList<>();
+
+		private final List<AttemptRecord> endedAttempts = new ArrayList<>();
 
 		private final List<TaskChange> changes = new ArrayList<>();
 
@@ -191,10 +306,18 @@ public class TaskTransitions {
 		Batch(Collection<UUID> taskIds, boolean withDeliveries) {
 			this.before = TaskTransitions.this.store.lockAll(taskIds);
 			this.current = new LinkedHashMap<>(this.before);
-			this.seen = withDeliveries ? TaskTransitions.this.store.deliveriesOf(this.before.keySet()) : Set.of();
+			Map<TaskStore.TaskDelivery, Boolean> recorded = withDeliveries
+					? TaskTransitions.this.store.deliveriesOf(this.before.keySet()) : Map.of();
+			this.seen = new HashSet<>(recorded.keySet());
+			this.released = new HashSet<>();
+			recorded.forEach((delivery, released) -> {
+				if (released) {
+					this.released.add(delivery);
+				}
+			});
 		}
 
-		Applied apply(Reply reply) {
+		Applied apply(Reply reply, Set<UUID> asking) {
 			Task task = this.current.get(reply.taskId());
 			if (task == null) {
 				return Applied.UNKNOWN_TASK;
@@ -216,7 +339,21 @@ public class TaskTransitions {
 				}
 				return Applied.INVALID;
 			}
+			if (reply instanceof StartedNotice notice && isNew(task, notice)) {
+				if (unreleased(task) >= TaskTransitions.this.maxDeliveries && !task.status().isTerminal()) {
+					poison(task, notice);
+					return Applied.POISONED;
+				}
+				if (asking.contains(notice.deliveryId())
+						&& TaskStateMachine.next(task.status(), TaskEvent.STARTED).isEmpty()) {
+					// its worker is told not to run it: not an execution
+					return Applied.REFUSED;
+				}
+			}
 			Task counted = countDelivery(task, reply);
+			if (reply instanceof ReleasedNotice notice) {
+				markReleased(task, notice);
+			}
 			Task next;
 			if (reply instanceof StartedNotice notice) {
 				next = start(counted, notice);
@@ -233,8 +370,62 @@ public class TaskTransitions {
 			}
 			log.debug("task {} {} -> {} by {}", task.id(), task.status(), next.status(), reply.workerId());
 			this.changes.add(new TaskChange(task.id(), task.type(), task.status(), next.status(), task.createdAt(),
-					next.startedAt(), this.now, task.startedAt() == null && next.startedAt() != null));
+					next.startedAt(), this.now,
+					task.attempt() == 1 && task.startedAt() == null && next.startedAt() != null));
 			return Applied.APPLIED;
+		}
+
+		/**
+		 * Deliveries of the task's current attempt that started and were not handed back:
+		 * each either reported, or died with its worker.
+		 */
+		private long unreleased(Task task) {
+			return this.seen.stream()
+				.filter((delivery) -> delivery.taskId().equals(task.id()) && delivery.attempt() == task.attempt()
+						&& !this.released.contains(delivery))
+				.count();
+		}
+
+		/**
+		 * Records that the worker handed the delivery back unfinished, once, whatever the
+		 * state machine does with the notice (a release applied after another worker's
+		 * start moves nothing, but its delivery was no death).
+		 */
+		private void markReleased(Task task, ReleasedNotice notice) {
+			TaskStore.TaskDelivery delivery = new TaskStore.TaskDelivery(task.id(), task.attempt(),
+					notice.deliveryId());
+			if (!this.released.add(delivery)) {
+				return;
+			}
+			for (int i = 0; i < this.newDeliveries.size(); i++) {
+				TaskStore.NewDelivery added = this.newDeliveries.get(i);
+				if (added.delivery().equals(delivery)) {
+					this.newDeliveries.set(i,
+							new TaskStore.NewDelivery(delivery, added.workerId(), added.redelivered(), true));
+					return;
+				}
+			}
+			this.newlyReleased.add(delivery);
+		}
+
+		private boolean isNew(Task task, StartedNotice notice) {
+			return !this.seen.contains(new TaskStore.TaskDelivery(task.id(), task.attempt(), notice.deliveryId()));
+		}
+
+		/**
+		 * Another delivery of an attempt whose deliveries all started and never reported:
+		 * the task ends {@code FAILED}, {@code POISONED}, not retried.
+		 */
+		private void poison(Task task, StartedNotice notice) {
+			long started = unreleased(task);
+			log.warn(
+					"task {} POISONED: attempt {} started {} times without a result (its workers died running it); "
+							+ "delivery {} on worker {} not counted",
+					task.id(), task.attempt(), started, notice.deliveryId(), abbreviated(notice.workerId()));
+			fail(task, ReplyChecks.POISONED,
+					"attempt " + task.attempt() + " started " + started
+							+ " times and never reported: its workers died running it (warren.master.max-deliveries: "
+							+ TaskTransitions.this.maxDeliveries + ")");
 		}
 
 		/** A refused result of the task's current attempt fails it. */
@@ -254,6 +445,23 @@ public class TaskTransitions {
 				this.current.put(task.id(), next);
 				this.changes.add(new TaskChange(task.id(), task.type(), task.status(), status, task.createdAt(),
 						next.startedAt(), this.now, false));
+			});
+		}
+
+		/**
+		 * A new attempt of a {@code FAILED} task, {@code PENDING} now with a fresh retry
+		 * budget; empty if the task is not {@code FAILED}.
+		 */
+		Optional<Task> newAttempt(Task task) {
+			return TaskStateMachine.next(task.status(), TaskEvent.NEW_ATTEMPT).map((status) -> {
+				Task next = task.nextAttempt(status, this.now.plus(TaskTransitions.this.confirmTimeout), true,
+						this.now);
+				this.endedAttempts.add(AttemptRecord.of(task, task.status()));
+				this.current.put(task.id(), next);
+				log.info("task {} retried by hand: attempt {}", task.id(), next.attempt());
+				this.changes.add(new TaskChange(task.id(), task.type(), task.status(), status, task.createdAt(), null,
+						this.now, false));
+				return next;
 			});
 		}
 
@@ -296,6 +504,12 @@ public class TaskTransitions {
 			if (!this.newDeliveries.isEmpty()) {
 				TaskTransitions.this.store.insertDeliveries(this.newDeliveries, this.now);
 			}
+			if (!this.newlyReleased.isEmpty()) {
+				TaskTransitions.this.store.markReleased(this.newlyReleased);
+			}
+			if (!this.endedAttempts.isEmpty()) {
+				TaskTransitions.this.store.insertAttempts(this.endedAttempts);
+			}
 			if (!changed.isEmpty()) {
 				TaskTransitions.this.store.updateAll(changed, this.now);
 			}
@@ -310,7 +524,7 @@ public class TaskTransitions {
 			if (!this.seen.add(delivery)) {
 				return task;
 			}
-			this.newDeliveries.add(new TaskStore.NewDelivery(delivery, reply.workerId(), reply.redelivered()));
+			this.newDeliveries.add(new TaskStore.NewDelivery(delivery, reply.workerId(), reply.redelivered(), false));
 			int deliveries = task.deliveries() + 1;
 			if (deliveries == 1) {
 				return task.withCounts(deliveries, task.duplicates());
@@ -351,6 +565,12 @@ public class TaskTransitions {
 					value = null;
 				}
 			}
+			if (value == null) {
+				Instant due = TaskTransitions.this.retries.nextAttemptDue(task, error, this.now);
+				if (due != null) {
+					return retryLater(task, result, error, due);
+				}
+			}
 			TaskEvent event = (value != null) ? TaskEvent.SUCCEEDED : TaskEvent.FAILED;
 			String stored = value;
 			TaskError failure = error;
@@ -358,6 +578,21 @@ public class TaskTransitions {
 				.map((status) -> task.finished(status, stored, failure, result.workerId(), result.startedAt(),
 						result.finishedAt()))
 				.orElse(null);
+		}
+
+		/**
+		 * A retryable failure with attempts left: the attempt goes to the history and the
+		 * next one waits, {@code RETRYING}, until {@code due}.
+		 */
+		private Task retryLater(Task task, TaskResult result, TaskError error, Instant due) {
+			return TaskStateMachine.next(task.status(), TaskEvent.RETRY).map((status) -> {
+				Task ended = task.finished(TaskStatus.FAILED, null, error, result.workerId(), result.startedAt(),
+						result.finishedAt());
+				this.endedAttempts.add(AttemptRecord.of(ended, TaskStatus.FAILED));
+				log.debug("task {} attempt {} failed ({}); attempt {} due at {}", task.id(), task.attempt(),
+						error.code(), task.attempt() + 1, due);
+				return ended.nextAttempt(status, due, false, this.now);
+			}).orElse(null);
 		}
 
 		/** Why the reply cannot be applied to the task, or {@code null}. */

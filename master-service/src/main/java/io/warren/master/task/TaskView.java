@@ -1,6 +1,7 @@
 package io.warren.master.task;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 import tools.jackson.databind.JsonNode;
@@ -14,28 +15,72 @@ import tools.jackson.databind.JsonNode;
  * @param priority 0-9
  * @param payload the submitted JSON
  * @param result the handler's result once it succeeded, else null
- * @param error why it failed once it failed, else null
+ * @param error why it failed once it failed (while {@code RETRYING}: why the last attempt
+ * failed), else null
  * @param attempts the current attempt number
+ * @param maxAttempts the last attempt its retry policy allows (a retry by hand grants a
+ * fresh budget: attempt numbers go on, and so does this one)
  * @param deliveries distinct deliveries of the current attempt that workers reported
- * @param duplicates deliveries beyond the first: duplicate executions
+ * @param duplicates deliveries of the current attempt beyond the first: duplicate
+ * executions
  * @param workerId the worker that reported last
  * @param createdAt when it was submitted
- * @param startedAt when a worker started it
+ * @param runAt when a {@code SCHEDULED} or {@code RETRYING} task runs next, else null
+ * @param startedAt when a worker started the current attempt
  * @param finishedAt when the handler of its result ended
  * @param updatedAt when the master last changed the record (for a finished task: when its
  * result was recorded)
+ * @param history every attempt so far, oldest first; the current one last unless it is
+ * still waiting for its due time
  */
 public record TaskView(UUID id, String type, TaskStatus status, int priority, JsonNode payload, JsonNode result,
-		ErrorView error, int attempts, int deliveries, int duplicates, String workerId, Instant createdAt,
-		Instant startedAt, Instant finishedAt, Instant updatedAt) {
+		ErrorView error, int attempts, int maxAttempts, int deliveries, int duplicates, String workerId,
+		Instant createdAt, Instant runAt, Instant startedAt, Instant finishedAt, Instant updatedAt,
+		List<AttemptView> history) {
 
 	/**
 	 * Why a task failed.
 	 *
-	 * @param code {@code HANDLER_ERROR}, {@code MALFORMED} or {@code DEAD_LETTERED}
+	 * @param code {@code HANDLER_ERROR}, {@code INVALID_PAYLOAD}, {@code MALFORMED},
+	 * {@code DEAD_LETTERED}, {@code POISONED}, {@code REPLY_REFUSED},
+	 * {@code RESULT_TOO_LARGE}, or a worker's own code
 	 * @param message what went wrong
 	 */
 	public record ErrorView(String code, String message) {
+
+		static ErrorView of(io.warren.protocol.TaskError error) {
+			return (error != null) ? new ErrorView(error.code(), error.message()) : null;
+		}
+
+	}
+
+	/**
+	 * One attempt.
+	 *
+	 * @param attempt its number
+	 * @param outcome {@code SUCCEEDED} or {@code FAILED} once it ended, else null
+	 * @param workerId the worker that reported last for it
+	 * @param startedAt when a worker started it
+	 * @param finishedAt when its handler ended
+	 * @param error why it failed
+	 * @param deliveries distinct deliveries reported for it
+	 * @param duplicates deliveries beyond the first
+	 */
+	public record AttemptView(int attempt, TaskStatus outcome, String workerId, Instant startedAt, Instant finishedAt,
+			ErrorView error, int deliveries, int duplicates) {
+
+		static AttemptView of(AttemptRecord record) {
+			return new AttemptView(record.attempt(), record.outcome(), record.workerId(), record.startedAt(),
+					record.finishedAt(), ErrorView.of(record.error()), record.deliveries(), record.duplicates());
+		}
+
+		/** The task's current attempt, as its row shows it. */
+		static AttemptView current(Task task) {
+			return new AttemptView(task.attempt(), task.status().isTerminal() ? task.status() : null, task.workerId(),
+					task.startedAt(), task.finishedAt(), ErrorView.of(task.error()), task.deliveries(),
+					task.duplicates());
+		}
+
 	}
 
 }

@@ -4,11 +4,13 @@ import io.warren.master.task.IdempotencyKeyReusedException;
 import io.warren.master.task.InvalidTaskException;
 import io.warren.master.task.SubmissionsBusyException;
 import io.warren.master.task.TaskNotFoundException;
+import io.warren.master.task.TaskNotRetryableException;
 import io.warren.master.task.TaskTypeRefusedException;
 import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.InputCoercionException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
@@ -61,6 +63,14 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	ProblemDetail notFound(TaskNotFoundException ex) {
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, ex.getMessage());
 		problem.setTitle("Task not found");
+		return problem;
+	}
+
+	@ExceptionHandler
+	ProblemDetail notRetryable(TaskNotRetryableException ex) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, ex.getMessage());
+		problem.setTitle("Task not retryable");
+		problem.setProperty("taskStatus", ex.status().name());
 		return problem;
 	}
 
@@ -148,13 +158,13 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 		}
 		MismatchedInputException mismatch = cause(ex, MismatchedInputException.class);
 		if (mismatch != null) {
-			String path = mismatch.getPath()
-				.stream()
-				.map((reference) -> (reference.getPropertyName() != null) ? reference.getPropertyName()
-						: String.valueOf(reference.getIndex()))
-				.reduce((a, b) -> a + "." + b)
-				.orElse("");
+			String path = path(mismatch);
 			return path.isEmpty() ? "the body must be a JSON object" : "field '" + path + "' has the wrong type";
+		}
+		InputCoercionException outOfRange = cause(ex, InputCoercionException.class);
+		if (outOfRange != null) {
+			String path = path(outOfRange);
+			return path.isEmpty() ? "a number is out of range" : "field '" + path + "' is out of range";
 		}
 		StreamReadException malformed = cause(ex, StreamReadException.class);
 		if (malformed != null) {
@@ -165,6 +175,15 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 			return "the body is not a valid task request";
 		}
 		return "a JSON body is required";
+	}
+
+	private static String path(JacksonException ex) {
+		return ex.getPath()
+			.stream()
+			.map((reference) -> (reference.getPropertyName() != null) ? reference.getPropertyName()
+					: String.valueOf(reference.getIndex()))
+			.reduce((a, b) -> a + "." + b)
+			.orElse("");
 	}
 
 	private static <T extends Throwable> T cause(Throwable ex, Class<T> type) {

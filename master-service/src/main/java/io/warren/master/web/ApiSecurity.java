@@ -33,8 +33,11 @@ public class ApiSecurity {
 	ApiAuthorizations taskApiAuthorizations() {
 		return (rules) -> rules.requestMatchers(HttpMethod.GET, "/api/v1/openapi.yaml")
 			.permitAll()
-			.requestMatchers(HttpMethod.POST, "/api/v1/tasks", "/api/v1/tasks/batch")
+			.requestMatchers(HttpMethod.POST, "/api/v1/tasks", "/api/v1/tasks/batch", "/api/v1/tasks/retry",
+					"/api/v1/tasks/*/retry")
 			.hasRole(Role.SUBMIT.name())
+			.requestMatchers(HttpMethod.DELETE, "/api/v1/tasks")
+			.hasRole(Role.ADMIN.name())
 			.requestMatchers(HttpMethod.GET, "/api/v1/tasks", "/api/v1/tasks/*")
 			.hasRole(Role.READ.name())
 			.requestMatchers(HttpMethod.HEAD, "/api/v1/tasks", "/api/v1/tasks/*")

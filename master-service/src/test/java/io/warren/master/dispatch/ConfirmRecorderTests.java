@@ -11,6 +11,7 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 import io.warren.master.config.MasterSettings;
+import io.warren.master.task.RetryPolicies;
 import io.warren.master.task.Task;
 import io.warren.master.task.TaskAttempt;
 import io.warren.master.task.TaskChange;
@@ -48,7 +49,8 @@ class ConfirmRecorderTests {
 	private final List<TasksChanged> announced = Collections.synchronizedList(new ArrayList<>());
 
 	private final TaskTransitions transitions = new TaskTransitions(this.store, new WireFormat("test"),
-			Clock.systemUTC(), (event) -> this.announced.add((TasksChanged) event), MasterSettings.with());
+			Clock.systemUTC(), (event) -> this.announced.add((TasksChanged) event), MasterSettings.with(),
+			new RetryPolicies(MasterSettings.with(), new org.springframework.core.env.StandardEnvironment()));
 
 	private final InFlight inFlight = new InFlight();
 

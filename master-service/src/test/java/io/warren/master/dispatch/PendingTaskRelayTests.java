@@ -15,9 +15,11 @@ import javax.sql.DataSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.warren.master.config.MasterProperties;
 import io.warren.master.config.MasterSettings;
+import io.warren.master.task.RetryPolicies;
 import io.warren.master.task.Task;
 import io.warren.master.task.TaskStatus;
 import io.warren.master.task.TaskStore;
+import io.warren.master.task.TaskTransitions;
 import io.warren.protocol.Topology;
 import io.warren.protocol.TopologyProperties;
 import io.warren.protocol.WireFormat;
@@ -86,7 +88,9 @@ class PendingTaskRelayTests {
 				new Topology(TopologyProperties.withPrefix("")), new WireFormat("test"), mock(ConfirmRecorder.class),
 				this.meters, clock, properties, new InFlight());
 		this.relay = new PendingTaskRelay(this.store, publisher, this.transactions, new ThreadPoolTaskScheduler(),
-				clock, properties, this.meters, this.mismatches);
+				clock, properties, this.meters, this.mismatches,
+				new TaskTransitions(this.store, new WireFormat("test"), clock, (event) -> {
+				}, properties, new RetryPolicies(properties, new org.springframework.core.env.StandardEnvironment())));
 	}
 
 	@Test
@@ -114,6 +118,24 @@ class PendingTaskRelayTests {
 		for (Task task : finished) {
 			assertThat(this.store.find(task.id()).orElseThrow().status()).isEqualTo(TaskStatus.SUCCEEDED);
 		}
+	}
+
+	@Test
+	void waitingTaskIsPublishedWhenDueOnceAndIsNotCountedAsRepublished() {
+		Task due = Task.submitted(UUID.randomUUID(), "due", 0, "1", this.now.minusSeconds(10), this.now.minusSeconds(1),
+				null);
+		Task later = Task.submitted(UUID.randomUUID(), "later", 0, "1", this.now.minusSeconds(10),
+				this.now.plusSeconds(60), null);
+		this.store.insertAll(List.of(due, later), this.now);
+
+		assertThat(this.relay.relayOnce()).isEqualTo(1);
+		assertThat(this.relay.relayOnce()).isZero();
+
+		verify(this.template, times(1)).send(anyString(), eq("due"), any(Message.class), any(CorrelationData.class));
+		verify(this.template, never()).send(anyString(), eq("later"), any(Message.class), any(CorrelationData.class));
+		assertThat(this.store.find(due.id()).orElseThrow().status()).isEqualTo(TaskStatus.PENDING);
+		assertThat(this.store.find(later.id()).orElseThrow().status()).isEqualTo(TaskStatus.SCHEDULED);
+		assertThat(this.meters.get("warren.relay.republished").counter().count()).isZero();
 	}
 
 	private Task insertOverdue(String type) {

@@ -15,6 +15,7 @@ import io.warren.master.task.TaskTransitions;
 import io.warren.protocol.Outcome;
 import io.warren.protocol.ProtocolHeaders;
 import io.warren.protocol.ReleasedNotice;
+import io.warren.protocol.StartVerdict;
 import io.warren.protocol.StartedNotice;
 import io.warren.protocol.TaskError;
 import io.warren.protocol.TaskMessage;
@@ -35,7 +36,9 @@ import org.springframework.amqp.AmqpIOException;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
+import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitAdmin;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -96,6 +99,12 @@ abstract class MasterIntegrationTests {
 		properties.add("warren.master.relay.interval=200ms");
 		properties.add("warren.master.monitoring.refresh-interval=200ms");
 		properties.add("warren.master.max-result-size=64KB");
+		// no retries unless a test asks for them (a task's maxAttempts, or the typed
+		// policy below), and short backoffs when it does
+		properties.add("warren.master.retry.max-attempts=1");
+		properties.add("warren.master.retry.initial-backoff=100ms");
+		properties.add("warren.master.retry.max-backoff=400ms");
+		properties.add("warren.master.types.[it.retry.typed].retry.max-attempts=2");
 		// the tests' bare key, two keys with one role each, and an admin key given hashed
 		properties.add("warren.security.api-keys=" + String.join(",", WarrenApi.TEST_KEY, "reader:read:" + READER_KEY,
 				"submitter:submit:" + SUBMITTER_KEY, "ops:admin:" + ApiKeys.HASHED_PREFIX + ApiKeys.sha256(OPS_KEY)));
@@ -430,6 +439,346 @@ abstract class MasterIntegrationTests {
 			assertThat(this.api.task(ids.get(i)).get("payload").get("n").asInt()).isEqualTo(i);
 		}
 		await().until(() -> ids.stream().allMatch((id) -> "QUEUED".equals(this.api.status(id))));
+	}
+
+	@Test
+	void delayedTaskWaitsScheduledAndIsPublishedWhenDue() {
+		String type = type("it.delayed");
+		WarrenApi.Answer answer = this.api.post("/api/v1/tasks",
+				"{\"type\":\"" + type + "\",\"payload\":{\"n\":1},\"delay\":1500}");
+		assertThat(answer.status()).isEqualTo(202);
+		assertThat(answer.body().get("status").asString()).isEqualTo("SCHEDULED");
+		Instant runAt = Instant.parse(answer.body().get("runAt").asString());
+		String id = answer.body().get("id").asString();
+		assertThat(runAt).isAfter(Instant.parse(answer.body().get("createdAt").asString()).plusMillis(1400));
+		assertThat(this.api.task(id).get("status").asString()).isEqualTo("SCHEDULED");
+		JsonNode listed = this.api.get("/api/v1/tasks?status=SCHEDULED&type=" + type).body().get("items");
+		assertThat(listed.get(0).get("runAt").asString()).isEqualTo(runAt.toString());
+
+		Message message = take(type);
+
+		assertThat(Instant.now()).as("not published before its time").isAfterOrEqualTo(runAt);
+		// the relay passes every 200 ms here (1 s by default)
+		assertThat(Instant.now()).as("published soon after it").isBefore(runAt.plusSeconds(3));
+		assertThat(this.wire.readTask(message).attempt()).isEqualTo(1);
+		await().until(() -> "QUEUED".equals(this.api.status(id)));
+		assertThat(this.api.task(id).get("runAt").isNull()).isTrue();
+
+		String now = this.api.accepted(type, "{}");
+		String past = this.api
+			.post("/api/v1/tasks",
+					"{\"type\":\"" + type + "\",\"payload\":2,\"runAt\":\"2020-01-01T00:00:00Z\",\"maxAttempts\":2}")
+			.body()
+			.get("id")
+			.asString();
+		assertThat(this.api.task(past).get("maxAttempts").asInt()).isEqualTo(2);
+		await().until(() -> "QUEUED".equals(this.api.status(past)) && "QUEUED".equals(this.api.status(now)));
+		take(type);
+		take(type);
+	}
+
+	@Test
+	void delayRunAtAndMaxAttemptsAreValidated() {
+		String type = type("it.delayed.bad");
+		String[][] cases = { { "\"delay\":1000,\"runAt\":\"2030-01-01T00:00:00Z\"", "delay" },
+				{ "\"delay\":\"soon\"", "delay" }, { "\"delay\":-5", "delay" }, { "\"delay\":\"PT-5S\"", "delay" },
+				{ "\"delay\":1.5", "delay" }, { "\"delay\":\"P400D\"", "delay" }, { "\"runAt\":\"tomorrow\"", "runAt" },
+				{ "\"runAt\":\"2030-01-01T00:00:00\"", "runAt" }, { "\"runAt\":\"9999-01-01T00:00:00Z\"", "runAt" },
+				{ "\"maxAttempts\":0", "maxAttempts" }, { "\"maxAttempts\":101", "maxAttempts" },
+				{ "\"maxAttempts\":2.5", "maxAttempts" }, { "\"maxAttempts\":\"3\"", "maxAttempts" },
+				{ "\"maxAttempts\":99999999999", "maxAttempts" } };
+		for (String[] bad : cases) {
+			WarrenApi.Answer answer = this.api.post("/api/v1/tasks",
+					"{\"type\":\"" + type + "\",\"payload\":null," + bad[0] + "}");
+			assertThat(answer.status()).as(bad[0]).isEqualTo(400);
+			assertThat(answer.contentType()).as(bad[0]).startsWith("application/problem+json");
+			assertThat(answer.body().get("detail").asString()).as(bad[0]).contains(bad[1]);
+		}
+		WarrenApi.Answer batch = this.api.post("/api/v1/tasks/batch", "{\"tasks\":[{\"type\":\"" + type
+				+ "\",\"payload\":1,\"delay\":\"PT1H\"},{\"type\":\"" + type + "\",\"payload\":1,\"maxAttempts\":0}]}");
+		assertThat(batch.status()).isEqualTo(400);
+		assertThat(batch.body().get("field").asString()).isEqualTo("tasks[1].maxAttempts");
+	}
+
+	@Test
+	void retryableFailuresAreRetriedAsNewAttemptsUntilOneSucceeds() {
+		String type = type("it.retry");
+		double retriedBefore = counter("warren.tasks.retried", type);
+		String id = this.api.post("/api/v1/tasks", "{\"type\":\"" + type + "\",\"payload\":{},\"maxAttempts\":3}")
+			.body()
+			.get("id")
+			.asString();
+		TaskMessage first = this.wire.readTask(take(type));
+		UUID delivery = UUID.randomUUID();
+		sendStarted(first, delivery);
+		sendResult(first, delivery, Outcome.FAILED, null);
+		await().until(() -> !"RUNNING".equals(this.api.status(id)) && !"QUEUED".equals(this.api.status(id)));
+		JsonNode retrying = this.api.task(id);
+		if (retrying.get("status").asString().equals("RETRYING")) {
+			assertThat(retrying.get("attempts").asInt()).isEqualTo(2);
+			assertThat(retrying.get("runAt").isNull()).isFalse();
+			assertThat(retrying.get("error").get("message").asString()).isEqualTo("it broke");
+		}
+
+		TaskMessage second = this.wire.readTask(take(type));
+		assertThat(second.attempt()).isEqualTo(2);
+		assertThat(second.payload()).isEqualTo(first.payload());
+		sendResult(second, UUID.randomUUID(), Outcome.FAILED, null);
+		TaskMessage third = this.wire.readTask(take(type));
+		assertThat(third.attempt()).isEqualTo(3);
+		sendResult(first, UUID.randomUUID(), Outcome.SUCCEEDED, "\"late\"");
+		sendResult(third, UUID.randomUUID(), Outcome.SUCCEEDED, "\"third\"");
+
+		await().until(() -> "SUCCEEDED".equals(this.api.status(id)));
+		JsonNode view = this.api.task(id);
+		assertThat(view.get("attempts").asInt()).isEqualTo(3);
+		assertThat(view.get("result").asString()).as("the late result of attempt 1 is stale").isEqualTo("third");
+		JsonNode history = view.get("history");
+		assertThat(history).hasSize(3);
+		assertThat(history.get(0).get("attempt").asInt()).isEqualTo(1);
+		assertThat(history.get(0).get("outcome").asString()).isEqualTo("FAILED");
+		assertThat(history.get(0).get("error").get("code").asString()).isEqualTo(TaskError.HANDLER_ERROR);
+		assertThat(history.get(0).get("workerId").asString()).isEqualTo("test-worker");
+		assertThat(history.get(0).get("deliveries").asInt()).isEqualTo(1);
+		assertThat(history.get(0).get("startedAt").isNull()).isFalse();
+		assertThat(history.get(1).get("outcome").asString()).isEqualTo("FAILED");
+		assertThat(history.get(2).get("outcome").asString()).isEqualTo("SUCCEEDED");
+		assertThat(history.get(2).get("error").isNull()).isTrue();
+		await().until(() -> counter("warren.tasks.retried", type) == retriedBefore + 2);
+	}
+
+	@Test
+	void policyOfTheTypeAndNonRetryableFailuresEndTasks() {
+		String typed = type("it.retry.typed");
+		String id = this.api.accepted(typed, "{}");
+		sendResult(this.wire.readTask(take(typed)), UUID.randomUUID(), Outcome.FAILED, null);
+		TaskMessage second = this.wire.readTask(take(typed));
+		sendResult(second, UUID.randomUUID(), Outcome.FAILED, null);
+		await().until(() -> "FAILED".equals(this.api.status(id)));
+		assertThat(this.api.task(id).get("attempts").asInt()).as("warren.master.types.[it.retry.typed]").isEqualTo(2);
+
+		String type = type("it.retry.not");
+		String hard = this.api.post("/api/v1/tasks", "{\"type\":\"" + type + "\",\"payload\":{},\"maxAttempts\":5}")
+			.body()
+			.get("id")
+			.asString();
+		sendResult(this.wire.readTask(take(type)), "test-worker", Outcome.FAILED, null,
+				new TaskError(TaskError.INVALID_PAYLOAD, "no such field", false));
+		await().until(() -> "FAILED".equals(this.api.status(hard)));
+		assertThat(this.api.task(hard).get("attempts").asInt()).isEqualTo(1);
+		assertThat(this.api.task(hard).get("maxAttempts").asInt()).isEqualTo(5);
+	}
+
+	@Test
+	void failedTaskIsRetriedByHandAtOnceWithAFreshBudgetAndOtherStatusesAreRefused() {
+		String type = type("it.retry.hand");
+		String id = this.api.accepted(type, "{\"x\":1}");
+		TaskMessage first = this.wire.readTask(take(type));
+		sendResult(first, UUID.randomUUID(), Outcome.FAILED, null);
+		await().until(() -> "FAILED".equals(this.api.status(id)));
+
+		WarrenApi.Answer retried = this.api.post("/api/v1/tasks/" + id + "/retry", "");
+
+		assertThat(retried.status()).isEqualTo(200);
+		assertThat(retried.body().get("status").asString()).isEqualTo("PENDING");
+		assertThat(retried.body().get("attempts").asInt()).isEqualTo(2);
+		assertThat(retried.body().get("error").isNull()).isTrue();
+		assertThat(retried.body().get("history").get(0).get("outcome").asString()).isEqualTo("FAILED");
+		TaskMessage second = this.wire.readTask(take(type));
+		assertThat(second.attempt()).isEqualTo(2);
+		await().until(() -> "QUEUED".equals(this.api.status(id)));
+		WarrenApi.Answer notFailed = this.api.post("/api/v1/tasks/" + id + "/retry", "");
+		assertThat(notFailed.status()).isEqualTo(409);
+		assertThat(notFailed.contentType()).startsWith("application/problem+json");
+		assertThat(notFailed.body().get("detail").asString()).contains("QUEUED");
+		assertThat(notFailed.body().get("status").asInt()).isEqualTo(409);
+		assertThat(notFailed.body().get("taskStatus").asString()).isEqualTo("QUEUED");
+		sendResult(second, UUID.randomUUID(), Outcome.SUCCEEDED, "1");
+		await().until(() -> "SUCCEEDED".equals(this.api.status(id)));
+		assertThat(this.api.post("/api/v1/tasks/" + id + "/retry", "").status()).isEqualTo(409);
+		assertThat(this.api.post("/api/v1/tasks/01a1fde9-da0a-7353-b273-4ef08103cba5/retry", "").status())
+			.isEqualTo(404);
+		assertThat(this.api.post("/api/v1/tasks/not-a-uuid/retry", "").status()).isEqualTo(400);
+	}
+
+	@Test
+	void failedTasksAreBrowsedRetriedAndDeletedByFilterAndActiveOnesAreLeftAlone() {
+		String type = type("it.bulk");
+		List<String> failed = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			failed.add(this.api.accepted(type, "{\"i\":" + i + "}"));
+			sendResult(this.wire.readTask(take(type)), "test-worker", Outcome.FAILED, null,
+					new TaskError("BROKEN_IMAGE", "image " + i + " unreadable", true));
+		}
+		String succeeded = this.api.accepted(type, "{}");
+		sendResult(this.wire.readTask(take(type)), UUID.randomUUID(), Outcome.SUCCEEDED, "1");
+		String queued = this.api.accepted(type, "{}");
+		await().until(() -> failed.stream().allMatch((id) -> "FAILED".equals(this.api.status(id)))
+				&& "SUCCEEDED".equals(this.api.status(succeeded)) && "QUEUED".equals(this.api.status(queued)));
+		take(type);
+
+		JsonNode page = this.api.get("/api/v1/tasks?status=FAILED&type=" + type + "&errorCode=BROKEN_IMAGE").body();
+		assertThat(page.get("items")).extracting((item) -> item.get("id").asString())
+			.containsExactlyInAnyOrderElementsOf(failed);
+		assertThat(page.get("items").get(0).get("errorCode").asString()).isEqualTo("BROKEN_IMAGE");
+		assertThat(this.api.get("/api/v1/tasks?status=FAILED&type=" + type + "&errorCode=OTHER").body().get("items"))
+			.isEmpty();
+		assertThat(this.api.get("/api/v1/tasks?status=FAILED&type=" + type + "&since=2999-01-01T00:00:00Z")
+			.body()
+			.get("items")).isEmpty();
+		assertThat(this.api.get("/api/v1/tasks?status=FAILED&type=" + type + "&since=2000-01-01T00:00:00Z")
+			.body()
+			.get("items")).hasSize(3);
+		for (String bad : List.of("since=yesterday", "since=%2B300000-01-01T00:00:00Z", "since=-5000-01-01T00:00:00Z",
+				"until=2026-01-01", "errorCode=%00", "errorCode=" + "X".repeat(65))) {
+			WarrenApi.Answer refused = this.api.get("/api/v1/tasks?" + bad);
+			assertThat(refused.status()).as(bad).isEqualTo(400);
+			assertThat(refused.contentType()).as(bad).startsWith("application/problem+json");
+		}
+
+		assertThat(this.api.post("/api/v1/tasks/retry?type=" + type + "&errorcode=BROKEN_IMAGE", "").status())
+			.as("a misspelt filter would retry more than asked")
+			.isEqualTo(400);
+		WarrenApi.Answer replay = this.api.post("/api/v1/tasks/retry?type=" + type + "&errorCode=BROKEN_IMAGE", "");
+		assertThat(replay.status()).isEqualTo(200);
+		assertThat(replay.body().get("count").asInt()).isEqualTo(3);
+		assertThat(replay.body().get("more").asBoolean()).isFalse();
+		String until = replay.body().get("until").asString();
+		for (int i = 0; i < 3; i++) {
+			TaskMessage again = this.wire.readTask(take(type));
+			assertThat(again.attempt()).isEqualTo(2);
+			sendResult(again, "test-worker", Outcome.FAILED, null, new TaskError("BROKEN_IMAGE", "again", false));
+		}
+		assertThat(this.api.post("/api/v1/tasks/retry?status=QUEUED", "").status()).isEqualTo(400);
+		await().until(() -> failed.stream().allMatch((id) -> "FAILED".equals(this.api.status(id))));
+		assertThat(
+				this.api.post("/api/v1/tasks/retry?type=" + type + "&until=" + until, "").body().get("count").asInt())
+			.as("failed again after the first request of the loop: not taken again by the same loop")
+			.isZero();
+
+		String keyed = this.api
+			.post("/api/v1/tasks", "{\"type\":\"" + type + "\",\"payload\":{\"keyed\":1}}", "Idempotency-Key",
+					"bulk-" + type)
+			.body()
+			.get("id")
+			.asString();
+		sendResult(this.wire.readTask(take(type)), "test-worker", Outcome.FAILED, null,
+				new TaskError("BROKEN_IMAGE", "keyed", false));
+		await().until(() -> "FAILED".equals(this.api.status(keyed)));
+		failed.add(keyed);
+		assertThat(this.api.request("DELETE", "/api/v1/tasks?status=FAILED&tpye=" + type, null).status())
+			.isEqualTo(400);
+		WarrenApi.Answer unfiltered = this.api.request("DELETE", "/api/v1/tasks?type=" + type, null);
+		assertThat(unfiltered.status()).isEqualTo(400);
+		assertThat(unfiltered.body().get("field").asString()).isEqualTo("status");
+		assertThat(this.api.request("DELETE", "/api/v1/tasks?status=QUEUED&type=" + type, null).status())
+			.isEqualTo(400);
+		WarrenApi.Answer deleted = this.api.request("DELETE", "/api/v1/tasks?status=FAILED&type=" + type, null);
+		assertThat(deleted.status()).isEqualTo(200);
+		assertThat(deleted.body().get("count").asInt()).isEqualTo(4);
+		failed.forEach((id) -> assertThat(this.api.get("/api/v1/tasks/" + id).status()).isEqualTo(404));
+		WarrenApi.Answer replayOfDeleted = this.api.post("/api/v1/tasks",
+				"{\"type\":\"" + type + "\",\"payload\":{\"keyed\":1}}", "Idempotency-Key", "bulk-" + type);
+		assertThat(replayOfDeleted.status()).as("its key's task was deleted").isEqualTo(422);
+		assertThat(replayOfDeleted.body().get("detail").asString()).contains("deleted");
+		assertThat(this.api.status(succeeded)).isEqualTo("SUCCEEDED");
+		assertThat(this.api.status(queued)).isEqualTo("QUEUED");
+	}
+
+	@Test
+	void attemptWhoseDeliveriesAllStartAndNeverReportIsPoisonedAndItsNextDeliveryIsNotRun() {
+		String type = type("it.poison");
+		String id = this.api.accepted(type, "{}");
+		TaskMessage task = this.wire.readTask(take(type));
+		String answers = answerQueue();
+		// handed back by a stopping worker: not a death
+		UUID released = UUID.randomUUID();
+		sendStarted(task, released, "stopping-worker");
+		await().until(() -> "RUNNING".equals(this.api.status(id)));
+		sendReleased(task, released, "stopping-worker");
+		await().until(() -> "QUEUED".equals(this.api.status(id)));
+		// default warren.master.max-deliveries: 5 starts without a result
+		for (int i = 0; i < 5; i++) {
+			sendStarted(task, UUID.randomUUID(), "dying-worker-" + i);
+		}
+		await().until(() -> this.api.task(id).get("deliveries").asInt() == 6);
+		assertThat(this.api.status(id)).isEqualTo("RUNNING");
+
+		UUID sixth = UUID.randomUUID();
+		sendStartedAsking(task, sixth, answers);
+
+		StartVerdict verdict = verdict(answers);
+		assertThat(verdict.deliveryId()).isEqualTo(sixth);
+		assertThat(verdict.run()).isFalse();
+		assertThat(verdict.reason()).contains("poisoned");
+		JsonNode view = this.api.task(id);
+		assertThat(view.get("status").asString()).isEqualTo("FAILED");
+		assertThat(view.get("error").get("code").asString()).isEqualTo("POISONED");
+		assertThat(view.get("error").get("message").asString()).contains("started 5 times");
+		assertThat(view.get("deliveries").asInt()).as("the delivery told not to run is not counted").isEqualTo(6);
+		assertThat(view.get("attempts").asInt()).as("a poisoned task is not retried").isEqualTo(1);
+	}
+
+	@Test
+	void redeliveryOfARunningTaskMayRunAndOneOfAFinishedTaskOrAnOldAttemptMayNot() {
+		String type = type("it.verdict");
+		String id = this.api.accepted(type, "{}");
+		TaskMessage task = this.wire.readTask(take(type));
+		String answers = answerQueue();
+		UUID first = UUID.randomUUID();
+		sendStarted(task, first);
+		await().until(() -> "RUNNING".equals(this.api.status(id)));
+
+		UUID second = UUID.randomUUID();
+		sendStartedAsking(task, second, answers);
+		assertThat(verdict(answers).run()).as("a redelivery of a running task runs: a counted duplicate").isTrue();
+		sendResult(task, first, Outcome.SUCCEEDED, "1");
+		await().until(() -> "SUCCEEDED".equals(this.api.status(id)));
+
+		sendStartedAsking(task, UUID.randomUUID(), answers);
+		StartVerdict finished = verdict(answers);
+		assertThat(finished.run()).isFalse();
+		assertThat(finished.reason()).contains("finished");
+		sendStartedAsking(new TaskMessage(task.id(), type, 7, 0, task.payload(), task.createdAt()), UUID.randomUUID(),
+				answers);
+		assertThat(verdict(answers).reason()).contains("no longer");
+		JsonNode view = this.api.task(id);
+		assertThat(view.get("deliveries").asInt()).as("deliveries told not to run are not counted").isEqualTo(2);
+		assertThat(view.get("duplicates").asInt()).isEqualTo(1);
+
+		// a reply_to that names no verdict queue (here, another queue) is never answered:
+		// the notice is one that did not ask, and counts
+		String other = declareExclusive(prefix() + "not-verdicts." + UUID.randomUUID());
+		sendStartedAsking(task, UUID.randomUUID(), other);
+		await().until(() -> this.api.task(id).get("deliveries").asInt() == 3);
+		sendStartedAsking(task, UUID.randomUUID(), answers);
+		assertThat(verdict(answers).run()).isFalse();
+		assertThat(this.worker.receive(other)).isNull();
+	}
+
+	/** A verdict queue of the test's own that the master's verdicts are sent to. */
+	String answerQueue() {
+		return declareExclusive(this.topology.verdictQueuePrefix() + UUID.randomUUID());
+	}
+
+	String declareExclusive(String name) {
+		// exclusive: gone with the test's connection (not auto-delete: each receive
+		// cancels its consumer)
+		new RabbitAdmin(this.broker).declareQueue(new Queue(name, false, true, false));
+		return name;
+	}
+
+	StartVerdict verdict(String queue) {
+		Message answer = this.worker.receive(queue, 10_000);
+		assertThat(answer).as("a verdict").isNotNull();
+		assertThat(answer.getMessageProperties().getType()).isEqualTo(ProtocolHeaders.VERDICT_TYPE);
+		return this.wire.readVerdict(answer);
+	}
+
+	void sendStartedAsking(TaskMessage task, UUID delivery, String replyTo) {
+		this.worker.send(this.topology.resultsExchange(), Topology.startedRoutingKey(task.type()),
+				this.wire.startedMessage(new StartedNotice(task.id(), task.type(), task.attempt(), delivery,
+						"redelivered-worker", true, Instant.now()), replyTo));
 	}
 
 	@Test
@@ -831,6 +1180,11 @@ abstract class MasterIntegrationTests {
 				new Case("GET", "/actuator/info", null, OPS_KEY, READER_KEY, 200),
 				new Case("GET", "/actuator/health/db", null, OPS_KEY, READER_KEY, 200),
 				new Case("GET", "/actuator", null, OPS_KEY, READER_KEY, 200),
+				new Case("POST", "/api/v1/tasks/01a1fde9-da0a-7353-b273-4ef08103cba5/retry", null, SUBMITTER_KEY,
+						READER_KEY, 404),
+				new Case("POST", "/api/v1/tasks/retry?type=it.secured.none", null, SUBMITTER_KEY, READER_KEY, 200),
+				new Case("DELETE", "/api/v1/tasks?status=FAILED&type=it.secured.none", null, OPS_KEY, SUBMITTER_KEY,
+						200),
 				new Case("GET", "/no/such/path", null, READER_KEY, null, 404));
 		for (Case endpoint : cases) {
 			byte[] body = (endpoint.body() != null) ? json(endpoint.body()) : null;
@@ -1059,6 +1413,11 @@ abstract class MasterIntegrationTests {
 
 	double duplicates(String type) {
 		var counter = this.meters.find("warren.tasks.duplicates").tag("type", type).counter();
+		return (counter != null) ? counter.count() : 0;
+	}
+
+	double counter(String name, String type) {
+		var counter = this.meters.find(name).tag("type", type).counter();
 		return (counter != null) ? counter.count() : 0;
 	}
 

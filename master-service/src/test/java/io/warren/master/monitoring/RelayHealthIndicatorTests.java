@@ -49,7 +49,7 @@ class RelayHealthIndicatorTests {
 
 		Task finished = Task.submitted(UUID.randomUUID(), "echo", 0, "1", Instant.now())
 			.finished(TaskStatus.SUCCEEDED, "1", null, "w", Instant.now(), Instant.now());
-		this.mismatches.report(List.of(finished));
+		this.mismatches.report(List.of(finished), "overdue PENDING");
 
 		Health health = this.health.health();
 		assertThat(health.getStatus()).isEqualTo(Status.DOWN);

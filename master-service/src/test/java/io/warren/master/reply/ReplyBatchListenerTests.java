@@ -53,11 +53,13 @@ class ReplyBatchListenerTests {
 	private final Channel channel = mock(Channel.class);
 
 	private final ReplyBatchListener listener = new ReplyBatchListener(this.wire, this.transitions, this.parking,
-			new TransientFailures(), MasterSettings.with("replies.max-attempts=2"));
+			new TransientFailures(), MasterSettings.with("replies.max-attempts=2"), mock(Verdicts.class));
 
 	@Test
 	void batchIsAckedWithOneMultipleAckOnceApplied() throws Exception {
 		given(this.transitions.apply(any(), any()))
+			.willReturn(List.of(Applied.APPLIED, Applied.APPLIED, Applied.STALE));
+		given(this.transitions.apply(any(), any(), any()))
 			.willReturn(List.of(Applied.APPLIED, Applied.APPLIED, Applied.STALE));
 
 		this.listener.onMessageBatch(List.of(result(5), result(6), result(7)), this.channel);
@@ -70,6 +72,8 @@ class ReplyBatchListenerTests {
 	@Test
 	void batchWhoseCommitFailedIsHandedBackWhole() throws Exception {
 		given(this.transitions.apply(any(), any())).willThrow(new DataAccessResourceFailureException("database down"));
+		given(this.transitions.apply(any(), any(), any()))
+			.willThrow(new DataAccessResourceFailureException("database down"));
 
 		this.listener.onMessageBatch(List.of(result(6), result(7)), this.channel);
 
@@ -83,10 +87,13 @@ class ReplyBatchListenerTests {
 		properties.setDeliveryTag(8);
 		Message garbage = new Message("nope".getBytes(StandardCharsets.UTF_8), properties);
 		given(this.transitions.apply(any(), any())).willReturn(List.of(Applied.APPLIED));
+		given(this.transitions.apply(any(), any(), any())).willReturn(List.of(Applied.APPLIED));
 
 		this.listener.onMessageBatch(List.of(result(7), garbage), this.channel);
 
-		verify(this.transitions).apply(argThat((List<? extends Reply> replies) -> replies.size() == 1), eq(List.of()));
+		verify(this.transitions).apply(
+				argThat((List<? extends Reply> replies) -> replies != null && replies.size() == 1), eq(List.of()),
+				any());
 		verify(this.parking).park(eq(garbage), startsWith("malformed reply"), eq("replies"));
 		verify(this.channel).basicAck(8, true);
 	}
@@ -105,7 +112,7 @@ class ReplyBatchListenerTests {
 		this.listener.onMessageBatch(List.of(undecodable), this.channel);
 
 		verify(this.transitions).apply(eq(List.of()), argThat((List<RefusedResult> results) -> results.size() == 1
-				&& results.get(0).taskId().equals(task) && results.get(0).attempt() == 2));
+				&& results.get(0).taskId().equals(task) && results.get(0).attempt() == 2), any());
 		verify(this.parking).park(eq(undecodable), startsWith("malformed reply"), eq("replies"));
 		verify(this.channel).basicAck(9, true);
 	}
@@ -114,10 +121,12 @@ class ReplyBatchListenerTests {
 	void replyTheStoreRefusesIsParkedAloneWhileTheOthersCommit() throws Exception {
 		Message good = result(10);
 		Message refused = result(11);
-		given(this.transitions.apply(argThat((List<? extends Reply> replies) -> replies.size() == 2), any()))
+		given(this.transitions.apply(argThat((List<? extends Reply> replies) -> replies != null && replies.size() == 2),
+				any(), any()))
 			.willThrow(new DataIntegrityViolationException("invalid byte sequence for encoding UTF8: 0x00"));
-		given(this.transitions.apply(List.of(reply(good)), List.of())).willReturn(List.of(Applied.APPLIED));
-		given(this.transitions.apply(List.of(reply(refused)), List.of()))
+		given(this.transitions.apply(eq(List.of(reply(good))), eq(List.of()), any()))
+			.willReturn(List.of(Applied.APPLIED));
+		given(this.transitions.apply(eq(List.of(reply(refused))), eq(List.of()), any()))
 			.willThrow(new DataIntegrityViolationException("invalid byte sequence for encoding UTF8: 0x00"));
 
 		this.listener.onMessageBatch(List.of(good, refused), this.channel);
@@ -177,6 +186,8 @@ class ReplyBatchListenerTests {
 		given(this.transitions.storeReachable()).willReturn(true);
 		// the store answers a query but writes nothing (a full disk, a read-only replica)
 		given(this.transitions.apply(any(), any())).willThrow(new CannotAcquireLockException("could not extend file"));
+		given(this.transitions.apply(any(), any(), any()))
+			.willThrow(new CannotAcquireLockException("could not extend file"));
 
 		for (int i = 0; i < 5; i++) {
 			this.listener.onMessageBatch(List.of(lone), this.channel);
@@ -191,6 +202,8 @@ class ReplyBatchListenerTests {
 		Message waiting = result(13);
 		given(this.transitions.storeReachable()).willReturn(false);
 		given(this.transitions.apply(any(), any())).willThrow(new DataAccessResourceFailureException("database down"));
+		given(this.transitions.apply(any(), any(), any()))
+			.willThrow(new DataAccessResourceFailureException("database down"));
 
 		for (int i = 0; i < 5; i++) {
 			this.listener.onMessageBatch(List.of(waiting), this.channel);
@@ -203,6 +216,7 @@ class ReplyBatchListenerTests {
 	@Test
 	void replyThatCouldNotBeParkedIsHandedBackAloneAndTheRestAcked() throws Exception {
 		given(this.transitions.apply(any(), any())).willReturn(List.of(Applied.APPLIED, Applied.UNKNOWN_TASK));
+		given(this.transitions.apply(any(), any(), any())).willReturn(List.of(Applied.APPLIED, Applied.UNKNOWN_TASK));
 		willThrow(new org.springframework.amqp.AmqpException("no confirm")).given(this.parking)
 			.park(any(), anyString(), anyString());
 
@@ -226,9 +240,11 @@ class ReplyBatchListenerTests {
 		given(this.transitions.storeReachable()).willReturn(true);
 		given(this.transitions.apply(any(), any()))
 			.willThrow(new CannotAcquireLockException("lock timeout on the task's row"));
+		given(this.transitions.apply(any(), any(), any()))
+			.willThrow(new CannotAcquireLockException("lock timeout on the task's row"));
 		willReturn(List.of(Applied.APPLIED)).given(this.transitions)
-			.apply(argThat((List<? extends Reply> replies) -> replies.size() == 1
-					&& !replies.get(0).taskId().equals(stuckTask)), eq(List.of()));
+			.apply(argThat((List<? extends Reply> replies) -> replies != null && replies.size() == 1
+					&& !replies.get(0).taskId().equals(stuckTask)), eq(List.of()), any());
 	}
 
 	private Message result(long tag) {

@@ -36,6 +36,18 @@ class OpenApiDocumentTests {
 	@MockitoBean
 	private TaskStore store;
 
+	@MockitoBean
+	private TaskTransitions transitions;
+
+	@MockitoBean
+	private TaskDispatcher dispatcher;
+
+	@MockitoBean
+	private RetryPolicies retries;
+
+	@MockitoBean
+	private TaskPurge purge;
+
 	@Test
 	void servedDocumentListsEveryApiOperationAndNoOther() throws Exception {
 		String document = this.mvc.perform(get("/api/v1/openapi.yaml"))

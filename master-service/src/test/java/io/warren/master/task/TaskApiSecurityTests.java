@@ -19,6 +19,7 @@ import org.springframework.test.web.servlet.MockMvc;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.assertj.core.api.Assertions.assertThatNoException;
 import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.argThat;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.ArgumentMatchers.isNull;
 import static org.mockito.BDDMockito.given;
@@ -51,6 +52,18 @@ class TaskApiSecurityTests {
 
 	@MockitoBean
 	private TaskStore store;
+
+	@MockitoBean
+	private TaskTransitions transitions;
+
+	@MockitoBean
+	private TaskDispatcher dispatcher;
+
+	@MockitoBean
+	private RetryPolicies retries;
+
+	@MockitoBean
+	private TaskPurge purge;
 
 	@Test
 	void requestWithoutAKeyIsChallengedWithAProblem() throws Exception {
@@ -89,7 +102,8 @@ class TaskApiSecurityTests {
 
 	@Test
 	void idempotencyKeysAreScopedByTheKeysName() throws Exception {
-		given(this.submission.submit(eq("echo"), any(), isNull(), eq("submitter"), eq("k-1")))
+		given(this.submission.submit(argThat((request) -> request != null && "echo".equals(request.type())),
+				eq("submitter"), eq("k-1")))
 			.willReturn(new TaskSubmission.Submitted(
 					List.of(Task.submitted(ID, "echo", 0, "{}", Instant.parse("2026-12-02T10:00:00Z"))), false));
 

@@ -17,6 +17,7 @@ import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
 import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.argThat;
 import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.ArgumentMatchers.isNull;
@@ -43,9 +44,22 @@ class TaskControllerTests {
 	@MockitoBean
 	private TaskStore store;
 
+	@MockitoBean
+	private TaskTransitions transitions;
+
+	@MockitoBean
+	private TaskDispatcher dispatcher;
+
+	@MockitoBean
+	private RetryPolicies retries;
+
+	@MockitoBean
+	private TaskPurge purge;
+
 	@Test
 	void submittedTaskGets202WithItsLocationAndView() throws Exception {
-		given(this.submission.submit(eq("echo"), any(), isNull(), eq(""), isNull()))
+		given(this.submission.submit(argThat((request) -> request != null && "echo".equals(request.type())), eq(""),
+				isNull()))
 			.willReturn(new TaskSubmission.Submitted(List.of(pending("{\"a\":1}")), false));
 
 		this.mvc
@@ -62,7 +76,8 @@ class TaskControllerTests {
 
 	@Test
 	void retryWithTheSameIdempotencyKeyGets200AndTheFirstTask() throws Exception {
-		given(this.submission.submit(eq("echo"), any(), isNull(), eq(""), eq("order-4711")))
+		given(this.submission.submit(argThat((request) -> request != null && "echo".equals(request.type())), eq(""),
+				eq("order-4711")))
 			.willReturn(new TaskSubmission.Submitted(List.of(pending("{\"a\":1}")), true));
 
 		this.mvc
@@ -77,7 +92,8 @@ class TaskControllerTests {
 
 	@Test
 	void idempotencyKeyUsedWithAnotherRequestIsA422Problem() throws Exception {
-		given(this.submission.submit(eq("echo"), any(), isNull(), eq(""), eq("order-4711")))
+		given(this.submission.submit(argThat((request) -> request != null && "echo".equals(request.type())), eq(""),
+				eq("order-4711")))
 			.willThrow(new IdempotencyKeyReusedException("Idempotency-Key order-4711 was already used"));
 
 		this.mvc
@@ -91,7 +107,8 @@ class TaskControllerTests {
 
 	@Test
 	void busyMasterAnswers503WithRetryAfterAndStoresNothing() throws Exception {
-		given(this.submission.submit(eq("echo"), any(), isNull(), eq(""), isNull()))
+		given(this.submission.submit(argThat((request) -> request != null && "echo".equals(request.type())), eq(""),
+				isNull()))
 			.willThrow(new SubmissionsBusyException("publishing to the broker is behind; retry shortly"));
 
 		this.mvc
@@ -105,7 +122,8 @@ class TaskControllerTests {
 
 	@Test
 	void storeThatCannotOpenATransactionIsA503NotA500() throws Exception {
-		given(this.submission.submit(eq("echo"), any(), isNull(), eq(""), isNull()))
+		given(this.submission.submit(argThat((request) -> request != null && "echo".equals(request.type())), eq(""),
+				isNull()))
 			.willThrow(new org.springframework.transaction.CannotCreateTransactionException("connection refused"));
 
 		this.mvc
@@ -198,7 +216,8 @@ class TaskControllerTests {
 
 	@Test
 	void invalidFieldIsA400ProblemNamingTheField() throws Exception {
-		given(this.submission.submit(eq("Bad Type"), any(), any(), eq(""), any()))
+		given(this.submission.submit(argThat((request) -> request != null && "Bad Type".equals(request.type())), eq(""),
+				any()))
 			.willThrow(new InvalidTaskException("type", "must match [a-z0-9][a-z0-9._-]{0,63}"));
 
 		this.mvc
@@ -211,7 +230,8 @@ class TaskControllerTests {
 
 	@Test
 	void refusedTypeIsA422Problem() throws Exception {
-		given(this.submission.submit(eq("junk"), any(), any(), eq(""), any()))
+		given(this.submission.submit(argThat((request) -> request != null && "junk".equals(request.type())), eq(""),
+				any()))
 			.willThrow(new TaskTypeRefusedException("task type 'junk' is not allowed"));
 
 		this.mvc
@@ -251,7 +271,7 @@ class TaskControllerTests {
 
 	@Test
 	void storeOutageIsA503ProblemWithoutDetails() throws Exception {
-		given(this.submission.submit(any(), any(), any(), eq(""), any()))
+		given(this.submission.submit(any(), eq(""), any()))
 			.willThrow(new DataAccessResourceFailureException("Connection refused to db-host:5432"));
 
 		this.mvc
@@ -267,8 +287,9 @@ class TaskControllerTests {
 		Task newer = pending("1");
 		Task older = new Task(UUID.fromString("01a1fde9-da0a-7353-b273-000000000000"), "echo", TaskStatus.QUEUED, 0,
 				null, null, null, 1, 0, 0, null, Instant.parse("2026-11-21T09:00:00Z"), null, null, null,
-				Instant.parse("2026-11-21T09:00:00Z"));
-		given(this.store.list(eq(TaskStatus.QUEUED), eq("echo"), isNull(), anyInt())).willReturn(List.of(newer, older));
+				Instant.parse("2026-11-21T09:00:00Z"), null, null, 1);
+		given(this.store.list(eq(new TaskFilter(TaskStatus.QUEUED, "echo", null, null)), isNull(), anyInt()))
+			.willReturn(List.of(newer, older));
 
 		this.mvc.perform(get("/api/v1/tasks?status=queued&type=echo&limit=1"))
 			.andExpect(status().isOk())
@@ -295,7 +316,7 @@ class TaskControllerTests {
 		this.mvc.perform(get("/api/v1/nothing-here"))
 			.andExpect(status().isNotFound())
 			.andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
-		this.mvc.perform(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete("/api/v1/tasks"))
+		this.mvc.perform(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.put("/api/v1/tasks"))
 			.andExpect(status().isMethodNotAllowed())
 			.andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
 	}

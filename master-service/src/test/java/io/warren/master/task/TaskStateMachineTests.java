@@ -16,7 +16,8 @@ class TaskStateMachineTests {
 			"PENDING, FAILED, FAILED", "PENDING, DEAD_LETTERED, FAILED", "QUEUED, STARTED, RUNNING",
 			"QUEUED, SUCCEEDED, SUCCEEDED", "QUEUED, FAILED, FAILED", "QUEUED, DEAD_LETTERED, FAILED",
 			"RUNNING, STARTED, RUNNING", "RUNNING, SUCCEEDED, SUCCEEDED", "RUNNING, FAILED, FAILED",
-			"RUNNING, DEAD_LETTERED, FAILED", "RUNNING, RELEASED, QUEUED", "SUCCEEDED, NEW_ATTEMPT, PENDING",
+			"RUNNING, DEAD_LETTERED, FAILED", "RUNNING, RELEASED, QUEUED", "PENDING, RETRY, RETRYING",
+			"QUEUED, RETRY, RETRYING", "RUNNING, RETRY, RETRYING", "SCHEDULED, DUE, PENDING", "RETRYING, DUE, PENDING",
 			"FAILED, NEW_ATTEMPT, PENDING" })
 	void allowedMoves(TaskStatus from, TaskEvent event, TaskStatus to) {
 		assertThat(TaskStateMachine.next(from, event)).contains(to);
@@ -24,16 +25,27 @@ class TaskStateMachineTests {
 
 	@ParameterizedTest(name = "{0} + {1} is refused")
 	@CsvSource({ "QUEUED, CONFIRMED", "RUNNING, CONFIRMED", "PENDING, NEW_ATTEMPT", "QUEUED, NEW_ATTEMPT",
-			"RUNNING, NEW_ATTEMPT", "PENDING, RELEASED", "QUEUED, RELEASED" })
+			"RUNNING, NEW_ATTEMPT", "PENDING, RELEASED", "QUEUED, RELEASED", "PENDING, DUE", "QUEUED, DUE",
+			"RUNNING, DUE" })
 	void refusedMovesOfActiveTasks(TaskStatus from, TaskEvent event) {
 		assertThat(TaskStateMachine.next(from, event)).isEmpty();
 	}
 
-	@ParameterizedTest(name = "a {0} task moves only on NEW_ATTEMPT")
-	@EnumSource(value = TaskStatus.class, names = { "SUCCEEDED", "FAILED" })
-	void terminalTasksMoveOnlyThroughANewAttempt(TaskStatus terminal) {
+	@Test
+	void failedTaskMovesOnlyThroughANewAttemptAndASucceededOneNever() {
 		for (TaskEvent event : EnumSet.complementOf(EnumSet.of(TaskEvent.NEW_ATTEMPT))) {
-			assertThat(TaskStateMachine.next(terminal, event)).as("%s + %s", terminal, event).isEmpty();
+			assertThat(TaskStateMachine.next(TaskStatus.FAILED, event)).as("FAILED + %s", event).isEmpty();
+		}
+		for (TaskEvent event : TaskEvent.values()) {
+			assertThat(TaskStateMachine.next(TaskStatus.SUCCEEDED, event)).as("SUCCEEDED + %s", event).isEmpty();
+		}
+	}
+
+	@ParameterizedTest(name = "a {0} task moves only when due")
+	@EnumSource(value = TaskStatus.class, names = { "SCHEDULED", "RETRYING" })
+	void waitingTasksMoveOnlyWhenDue(TaskStatus waiting) {
+		for (TaskEvent event : EnumSet.complementOf(EnumSet.of(TaskEvent.DUE))) {
+			assertThat(TaskStateMachine.next(waiting, event)).as("%s + %s", waiting, event).isEmpty();
 		}
 	}
 
@@ -61,8 +73,8 @@ class TaskStateMachineTests {
 				}
 			}
 		}
-		// the 16 moves listed in allowedMoves, and no others
-		assertThat(allowed).isEqualTo(16);
+		// the 20 moves listed in allowedMoves, and no others
+		assertThat(allowed).isEqualTo(20);
 	}
 
 }

@@ -75,6 +75,9 @@ class TaskStoreIntegrationTests {
 		/** Rows an index that disagrees with its table lists first as overdue PENDING. */
 		private final List<Task> staleListing = new ArrayList<>();
 
+		/** Rows an index that disagrees with its table lists first as due. */
+		private final List<Task> staleDue = new ArrayList<>();
+
 		private final TaskStore lyingStore;
 
 		Contract(DataSource dataSource, String vendor, String schema) {
@@ -86,6 +89,7 @@ class TaskStoreIntegrationTests {
 			new JdbcTemplate(dataSource).update("DELETE FROM tasks");
 			new JdbcTemplate(dataSource).update("DELETE FROM task_types");
 			new JdbcTemplate(dataSource).update("DELETE FROM idempotency_keys");
+			new JdbcTemplate(dataSource).update("DELETE FROM task_attempts");
 			this.store = new TaskStore(JdbcClient.create(dataSource), new JdbcTemplate(dataSource));
 			this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 			this.locksOnlyReturnedRows = vendor.equals("postgresql");
@@ -97,7 +101,140 @@ class TaskStoreIntegrationTests {
 					listed.addAll(super.listOverduePending(limit, now));
 					return listed.subList(0, Math.min(limit, listed.size()));
 				}
+
+				@Override
+				protected List<Task> lockDue(int limit, Instant now) {
+					List<Task> listed = new ArrayList<>(Contract.this.staleDue);
+					listed.addAll(super.lockDue(limit, now));
+					return listed.subList(0, Math.min(limit, listed.size()));
+				}
 			};
+		}
+
+		@Test
+		void purgeDeletesOnlyFinishedTasksOlderThanTheRetentionWithTheirHistory() {
+			Instant old = this.now.minus(java.time.Duration.ofDays(40));
+			TaskIds oldIds = new TaskIds(java.time.Clock.fixed(old, java.time.ZoneOffset.UTC));
+			List<UUID> oldFinished = new ArrayList<>();
+			for (int i = 0; i < 5; i++) {
+				Task task = Task.submitted(oldIds.next(), "store-test", 0, "1", old);
+				this.store.insertAll(List.of(task), old);
+				oldFinished.add(task.id());
+			}
+			Task oldActive = Task.submitted(oldIds.next(), "store-test", 0, "1", old);
+			Task recentFinished = Task.submitted(this.ids.next(), "store-test", 0, "1", this.now);
+			this.store.insertAll(List.of(oldActive, recentFinished), old);
+			this.jdbc.update("UPDATE tasks SET status = 'SUCCEEDED', updated_at = ? WHERE id IN (?, ?, ?, ?)",
+					old.atOffset(java.time.ZoneOffset.UTC), oldFinished.get(0), oldFinished.get(1), oldFinished.get(2),
+					oldFinished.get(3));
+			this.jdbc.update("UPDATE tasks SET status = 'FAILED', updated_at = ? WHERE id = ?",
+					old.atOffset(java.time.ZoneOffset.UTC), oldFinished.get(4));
+			this.jdbc.update("UPDATE tasks SET status = 'FAILED' WHERE id = ?", recentFinished.id());
+			this.jdbc.update("UPDATE tasks SET status = 'RUNNING', updated_at = ? WHERE id = ?",
+					old.atOffset(java.time.ZoneOffset.UTC), oldActive.id());
+			this.store.insertAttempts(List.of(new AttemptRecord(oldFinished.get(4), 1, TaskStatus.FAILED, "w", old, old,
+					new io.warren.protocol.TaskError("X", "x", true), 1, 0)));
+			io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+			TaskPurge purge = new TaskPurge(this.store, this.transactions, java.time.Clock.systemUTC(),
+					io.warren.master.config.MasterSettings.with("purge.batch-size=2"), meters,
+					new org.springframework.scheduling.concurrent.ConcurrentTaskScheduler());
+
+			assertThat(purge.purgeExpired()).isEqualTo(5);
+
+			assertThat(this.jdbc.queryForObject("SELECT COUNT(*) FROM tasks WHERE type = 'store-test'", Integer.class))
+				.isEqualTo(2);
+			assertThat(this.store.find(oldActive.id())).as("an active task is never purged").isPresent();
+			assertThat(this.store.find(recentFinished.id())).isPresent();
+			assertThat(this.store.attemptsOf(oldFinished.get(4))).isEmpty();
+			assertThat(meters.counter("warren.tasks.purged", "reason", "retention").count()).isEqualTo(5);
+			assertThat(purge.purgeExpired()).isZero();
+		}
+
+		/**
+		 * Started deliveries that never reported poison their task, but a delivery its
+		 * worker handed back does not count, also when its release is applied after
+		 * another worker's start (two reply consumers) and so moves nothing.
+		 */
+		@Test
+		void lateReleaseKeepsItsDeliveryOutOfThePoisonCount() {
+			UUID id = insertOverdue(1).get(0);
+			TaskTransitions transitions = new TaskTransitions(this.store, new io.warren.protocol.WireFormat("test"),
+					java.time.Clock.systemUTC(), (event) -> {
+					}, io.warren.master.config.MasterSettings.with("max-deliveries=2"),
+					new RetryPolicies(io.warren.master.config.MasterSettings.with(),
+							new org.springframework.core.env.StandardEnvironment()));
+			Instant at = Instant.now();
+			UUID handedBack = UUID.randomUUID();
+			UUID died = UUID.randomUUID();
+			java.util.function.Function<UUID, io.warren.protocol.StartedNotice> started = (
+					delivery) -> new io.warren.protocol.StartedNotice(id, "store-test", 1, delivery, "w-" + delivery,
+							true, at);
+
+			List<Applied> first = this.transactions.execute((s) -> transitions
+				.apply(List.of(started.apply(handedBack), started.apply(died), new io.warren.protocol.ReleasedNotice(id,
+						"store-test", 1, handedBack, "w-" + handedBack, true, at))));
+			List<Applied> third = this.transactions
+				.execute((s) -> transitions.apply(List.of(started.apply(UUID.randomUUID()))));
+			List<Applied> fourth = this.transactions
+				.execute((s) -> transitions.apply(List.of(started.apply(UUID.randomUUID()))));
+
+			assertThat(first).as("the release comes after another worker's start: it moves nothing")
+				.containsExactly(Applied.APPLIED, Applied.APPLIED, Applied.REFUSED);
+			assertThat(third).as("one death and one hand-back: not poisoned").containsExactly(Applied.APPLIED);
+			assertThat(fourth).as("two deaths").containsExactly(Applied.POISONED);
+			Task task = this.store.find(id).orElseThrow();
+			assertThat(task.status()).isEqualTo(TaskStatus.FAILED);
+			assertThat(task.error().code()).isEqualTo(ReplyChecks.POISONED);
+			assertThat(task.deliveries()).isEqualTo(3);
+		}
+
+		@Test
+		void dueTasksAreClaimedOnceAndTheOthersWait() {
+			Task due = Task.submitted(this.ids.next(), "store-test", 0, "1", this.now, this.now.plusSeconds(1), null);
+			Task later = Task.submitted(this.ids.next(), "store-test", 0, "1", this.now, this.now.plusSeconds(3600), 3);
+			this.store.insertAll(List.of(due, later), this.now);
+			assertThat(due.status()).isEqualTo(TaskStatus.SCHEDULED);
+			TaskTransitions transitions = new TaskTransitions(this.store, new io.warren.protocol.WireFormat("test"),
+					java.time.Clock.offset(java.time.Clock.systemUTC(), java.time.Duration.ofSeconds(2)), (event) -> {
+					}, io.warren.master.config.MasterSettings.with(),
+					new RetryPolicies(io.warren.master.config.MasterSettings.with(),
+							new org.springframework.core.env.StandardEnvironment()));
+
+			assertThat(this.store.oldestPending()).as("a task waiting for its time is not late").isEmpty();
+
+			List<Task> claimed = this.transactions.execute((s) -> transitions.due(10, Map.of()).pending());
+
+			assertThat(claimed).extracting(Task::id).containsExactly(due.id());
+			assertThat(claimed.get(0).status()).isEqualTo(TaskStatus.PENDING);
+			assertThat(this.store.find(due.id()).orElseThrow().status()).isEqualTo(TaskStatus.PENDING);
+			Task waiting = this.store.find(later.id()).orElseThrow();
+			assertThat(waiting.status()).isEqualTo(TaskStatus.SCHEDULED);
+			assertThat(waiting.dueAt()).isEqualTo(later.dueAt());
+			assertThat(waiting.maxAttempts()).isEqualTo(3);
+			List<Task> again = this.transactions.execute((s) -> transitions.due(10, Map.of()).pending());
+			assertThat(again).isEmpty();
+			assertThat(this.store.oldestPending()).as("late from when it became due, not from its submission")
+				.hasValueSatisfying((since) -> assertThat(since).isAfter(this.now.plusSeconds(1)));
+
+			// an index that lists a finished row as due: never published, reported
+			Task finished = Task.submitted(this.ids.next(), "store-test", 0, "1", this.now, this.now.plusSeconds(1),
+					null);
+			this.store.insertAll(List.of(finished), this.now);
+			Task listed = this.store.find(finished.id()).orElseThrow();
+			this.jdbc.update("UPDATE tasks SET status = 'SUCCEEDED' WHERE id = ?", finished.id());
+			this.staleDue.add(listed);
+			TaskTransitions lying = new TaskTransitions(this.lyingStore, new io.warren.protocol.WireFormat("test"),
+					java.time.Clock.offset(java.time.Clock.systemUTC(), java.time.Duration.ofSeconds(2)), (event) -> {
+					}, io.warren.master.config.MasterSettings.with(),
+					new RetryPolicies(io.warren.master.config.MasterSettings.with(),
+							new org.springframework.core.env.StandardEnvironment()));
+			TaskTransitions.Due withStale = this.transactions.execute((s) -> lying.due(10, Map.of()));
+			assertThat(withStale.pending()).isEmpty();
+			assertThat(withStale.mismatched()).extracting(Task::id).containsExactly(finished.id());
+			assertThat(this.store.find(finished.id()).orElseThrow().status()).isEqualTo(TaskStatus.SUCCEEDED);
+			TaskTransitions.Due skipped = this.transactions
+				.execute((s) -> lying.due(10, Map.of(finished.id(), finished.attempt())));
+			assertThat(skipped.mismatched()).isEmpty();
 		}
 
 		@Test
@@ -205,7 +342,9 @@ class TaskStoreIntegrationTests {
 			List<TasksChanged> announced = java.util.Collections.synchronizedList(new ArrayList<>());
 			TaskTransitions transitions = new TaskTransitions(this.store, new io.warren.protocol.WireFormat("test"),
 					java.time.Clock.systemUTC(), (event) -> announced.add((TasksChanged) event),
-					io.warren.master.config.MasterSettings.with());
+					io.warren.master.config.MasterSettings.with(),
+					new RetryPolicies(io.warren.master.config.MasterSettings.with(),
+							new org.springframework.core.env.StandardEnvironment()));
 			// each consumer reports a started notice and a result of its own delivery for
 			// every task, in its own order, in batches of 50
 			List<List<io.warren.protocol.Reply>> first = batches(made, "w1", false);
@@ -240,7 +379,9 @@ class TaskStoreIntegrationTests {
 			List<TasksChanged> announced = new ArrayList<>();
 			TaskTransitions transitions = new TaskTransitions(this.store, new io.warren.protocol.WireFormat("test"),
 					java.time.Clock.systemUTC(), (event) -> announced.add((TasksChanged) event),
-					io.warren.master.config.MasterSettings.with());
+					io.warren.master.config.MasterSettings.with(),
+					new RetryPolicies(io.warren.master.config.MasterSettings.with(),
+							new org.springframework.core.env.StandardEnvironment()));
 			UUID delivery = UUID.randomUUID();
 			Instant at = Instant.now();
 
@@ -293,10 +434,12 @@ class TaskStoreIntegrationTests {
 			List<UUID> made = insertOverdue(5);
 			TaskTransitions transitions = new TaskTransitions(this.store, new io.warren.protocol.WireFormat("test"),
 					java.time.Clock.systemUTC(), (event) -> {
-					}, io.warren.master.config.MasterSettings.with());
+					}, io.warren.master.config.MasterSettings.with(),
+					new RetryPolicies(io.warren.master.config.MasterSettings.with(),
+							new org.springframework.core.env.StandardEnvironment()));
 			Instant at = Instant.now();
 			io.warren.protocol.TaskError nul = new io.warren.protocol.TaskError("HANDLER_ERROR",
-					"bad byte \u0000 in \u00e9\u4e16 " + "z".repeat(12_000), true);
+					"bad byte \u0000 in \u00e9\u4e16 " + "z".repeat(12_000), false);
 
 			List<Applied> applied = this.transactions.execute((s) -> transitions.apply(
 					List.of(new io.warren.protocol.TaskResult(made.get(0), "store-test", 1, UUID.randomUUID(), "w1",
@@ -464,14 +607,14 @@ class TaskStoreIntegrationTests {
 			UUID id = insertOverdue(1).get(0);
 			UUID first = UUID.randomUUID();
 			UUID second = UUID.randomUUID();
-			this.store
-				.insertDeliveries(
-						List.of(new TaskStore.NewDelivery(new TaskStore.TaskDelivery(id, 1, first), "w", false),
-								new TaskStore.NewDelivery(new TaskStore.TaskDelivery(id, 2, second), "w", true)),
-						this.now);
+			this.store.insertDeliveries(
+					List.of(new TaskStore.NewDelivery(new TaskStore.TaskDelivery(id, 1, first), "w", false, false),
+							new TaskStore.NewDelivery(new TaskStore.TaskDelivery(id, 2, second), "w", true, false)),
+					this.now);
+			this.store.markReleased(List.of(new TaskStore.TaskDelivery(id, 2, second)));
 
-			assertThat(this.store.deliveriesOf(List.of(id, UUID.randomUUID()))).containsExactlyInAnyOrder(
-					new TaskStore.TaskDelivery(id, 1, first), new TaskStore.TaskDelivery(id, 2, second));
+			assertThat(this.store.deliveriesOf(List.of(id, UUID.randomUUID()))).containsExactlyInAnyOrderEntriesOf(Map
+				.of(new TaskStore.TaskDelivery(id, 1, first), false, new TaskStore.TaskDelivery(id, 2, second), true));
 		}
 
 		@Test
@@ -481,11 +624,12 @@ class TaskStoreIntegrationTests {
 			this.store.insertAll(List.of(other), this.now);
 			this.store.markConfirmed(List.of(new TaskAttempt(made.get(1), 1)), this.now);
 
-			assertThat(this.store.list(null, "store-test", null, 10)).extracting(Task::id)
+			assertThat(this.store.list(new TaskFilter(null, "store-test", null, null), null, 10)).extracting(Task::id)
 				.containsExactly(made.get(2), made.get(1), made.get(0));
-			assertThat(this.store.list(TaskStatus.QUEUED, null, null, 10)).extracting(Task::id)
+			assertThat(this.store.list(new TaskFilter(TaskStatus.QUEUED, null, null, null), null, 10))
+				.extracting(Task::id)
 				.containsExactly(made.get(1));
-			assertThat(this.store.list(null, null, made.get(2), 10)).extracting(Task::id)
+			assertThat(this.store.list(TaskFilter.ALL, made.get(2), 10)).extracting(Task::id)
 				.containsExactly(made.get(1), made.get(0));
 			this.store.registerType("store-test");
 			this.store.registerType("other");

@@ -4,6 +4,7 @@ import java.time.Clock;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.warren.monitoring.ConsumerHealthIndicator;
+import io.warren.config.TypeSettingNames;
 import io.warren.protocol.MessagingConfiguration;
 import io.warren.security.ApiKeySecurityConfiguration;
 import io.warren.protocol.Topology;
@@ -52,7 +53,7 @@ class WorkerConfiguration {
 			ReplyPublisher replyPublisher, WorkerIdentity identity, ExecutionMetrics executionMetrics,
 			RunningTasks runningTasks, ConsumerHealthIndicator consumersHealthIndicator,
 			ApplicationEventPublisher events, ReplyBackoff repliesHealthIndicator, Environment environment) {
-		TypeSettingNames.requireBrackets(environment);
+		TypeSettingNames.requireBrackets(environment, "warren.worker.types", 1);
 		return new WorkerContainers(connectionFactory, amqpAdmin, handlerRegistry, properties, topology, wireFormat,
 				replyPublisher, identity.id(), executionMetrics, runningTasks, consumersHealthIndicator, events,
 				repliesHealthIndicator);

@@ -22,12 +22,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param builtins the built-in handlers
  * @param stuckThreshold how long one delivery may run before the {@code stuck} health
  * check reports DOWN with its task id
+ * @param verdictTimeout how long a redelivered delivery waits for the master's answer to
+ * its started notice (run it, or not: finished, stale, poisoned) before it runs anyway;
+ * {@code 0} runs redeliveries without asking
  */
 @ConfigurationProperties("warren.worker")
 public record WorkerProperties(@DefaultValue("") String id, @DefaultValue("4") int concurrency,
 		@DefaultValue("30s") Duration resultConfirmTimeout, @DefaultValue("25s") Duration drainTimeout,
 		@DefaultValue Backoff replyBackoff, Map<String, TypeSettings> types, @DefaultValue Builtins builtins,
-		@DefaultValue("1h") Duration stuckThreshold) {
+		@DefaultValue("1h") Duration stuckThreshold, @DefaultValue("5s") Duration verdictTimeout) {
 
 	public WorkerProperties {
 		types = (types != null) ? Map.copyOf(types) : Map.of();

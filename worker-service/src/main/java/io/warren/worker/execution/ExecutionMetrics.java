@@ -54,6 +54,10 @@ public class ExecutionMetrics {
 		this.registry.counter("warren.worker.replies.unconfirmed", "type", type, "kind", kind).increment();
 	}
 
+	void skipped(String type) {
+		this.registry.counter("warren.worker.tasks.skipped", "type", type).increment();
+	}
+
 	void malformed(String type) {
 		this.registry.counter("warren.worker.malformed", "type", type).increment();
 	}

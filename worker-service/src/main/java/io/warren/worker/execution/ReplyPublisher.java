@@ -13,6 +13,8 @@ import io.warren.protocol.StartedNotice;
 import io.warren.protocol.TaskResult;
 import io.warren.protocol.Topology;
 import io.warren.protocol.WireFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.core.Message;
@@ -27,6 +29,8 @@ import org.springframework.amqp.rabbit.core.RabbitTemplate;
  * when it arrives (see {@link ResultAcks}).
  */
 public class ReplyPublisher {
+
+	private static final Logger log = LoggerFactory.getLogger(ReplyPublisher.class);
 
 	private final RabbitTemplate template;
 
@@ -53,6 +57,15 @@ public class ReplyPublisher {
 	}
 
 	/**
+	 * Sends a started notice that asks the master whether to run the delivery, the answer
+	 * going to {@code replyTo}; returns once the broker confirmed the notice.
+	 */
+	public void started(StartedNotice notice, String replyTo) {
+		sendConfirmed(this.topology.resultsExchange(), Topology.startedRoutingKey(notice.type()),
+				this.wire.startedMessage(notice, replyTo));
+	}
+
+	/**
 	 * Sends a result; the returned future completes when the broker confirmed it, or
 	 * exceptionally with {@link UnconfirmedException} when it refused or returned it or
 	 * did not answer within the confirm timeout. Throws at once if it cannot be sent.
@@ -69,6 +82,22 @@ public class ReplyPublisher {
 	public void released(ReleasedNotice notice) {
 		sendConfirmed(this.topology.resultsExchange(), Topology.releasedRoutingKey(notice.type()),
 				this.wire.releasedMessage(notice));
+	}
+
+	/**
+	 * Sends a released notice for a delivery handed back because a reply was not
+	 * confirmed, without waiting: the master then does not count the delivery as one
+	 * whose worker died (poisoning). Lost when the broker refuses it too, which only
+	 * counts the delivery as before.
+	 */
+	public void releasedWithoutWaiting(ReleasedNotice notice) {
+		try {
+			send(this.topology.resultsExchange(), Topology.releasedRoutingKey(notice.type()),
+					this.wire.releasedMessage(notice));
+		}
+		catch (RuntimeException ex) {
+			log.debug("task {} released notice not sent: {}", notice.taskId(), ex.getMessage());
+		}
 	}
 
 	/**

@@ -2,6 +2,7 @@ package io.warren.worker.execution;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
@@ -9,6 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import com.rabbitmq.client.Channel;
+import io.warren.protocol.ReleasedNotice;
 import io.warren.protocol.TaskResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +36,8 @@ public class ResultAcks {
 
 	private final ExecutionMetrics metrics;
 
+	private final ReplyPublisher replies;
+
 	/**
 	 * Sends the acks and, after their pause, the hand-backs: never on the connection's
 	 * thread that completes the confirms, which must not wait for a consumer channel's
@@ -52,8 +56,17 @@ public class ResultAcks {
 	private volatile boolean stopping;
 
 	public ResultAcks(ReplyBackoff backoff, ExecutionMetrics metrics) {
+		this(backoff, metrics, null);
+	}
+
+	/**
+	 * Acks that also send a released notice (not waited for) for each delivery handed
+	 * back, if {@code replies} is not {@code null}.
+	 */
+	public ResultAcks(ReplyBackoff backoff, ExecutionMetrics metrics, ReplyPublisher replies) {
 		this.backoff = backoff;
 		this.metrics = metrics;
+		this.replies = replies;
 	}
 
 	/**
@@ -102,6 +115,11 @@ public class ResultAcks {
 		log.warn("task {} result not confirmed, handing the task back for redelivery: {}", result.taskId(),
 				cause.getMessage());
 		this.metrics.unconfirmed(result.type(), "result");
+		if (this.replies != null) {
+			// not a worker that died: not counted towards poisoning
+			this.replies.releasedWithoutWaiting(new ReleasedNotice(result.taskId(), result.type(), result.attempt(),
+					result.deliveryId(), result.workerId(), result.redelivered(), Instant.now()));
+		}
 		Duration pause = this.backoff.recordFailure(consumer,
 				"result of task " + result.taskId() + ": " + cause.getMessage());
 		try {

@@ -9,6 +9,8 @@ import java.util.concurrent.CompletableFuture;
 import com.rabbitmq.client.Channel;
 import io.warren.protocol.MalformedMessageException;
 import io.warren.protocol.Outcome;
+import io.warren.protocol.ReleasedNotice;
+import io.warren.protocol.StartVerdict;
 import io.warren.protocol.StartedNotice;
 import io.warren.protocol.TaskError;
 import io.warren.protocol.TaskMessage;
@@ -31,7 +33,9 @@ import org.springframework.amqp.rabbit.listener.api.ChannelAwareMessageListener;
  * notice, handler, confirmed result, ack. The result's confirm is not waited for here:
  * {@link ResultAcks} acks the delivery when it arrives while this consumer goes on. A
  * crash anywhere before the ack leaves the delivery unacked, so the broker redelivers it
- * and the master counts the duplicate. A message that cannot be decoded is copied to the
+ * and the master counts the duplicate. A redelivered delivery asks the master first
+ * whether to run it ({@link StartVerdicts}): not if its task is finished, its attempt no
+ * longer current, or its task poisoned. A message that cannot be decoded is copied to the
  * dead-letter exchange with the reason, then acked.
  */
 public class TaskListener implements ChannelAwareMessageListener {
@@ -56,8 +60,22 @@ public class TaskListener implements ChannelAwareMessageListener {
 
 	private final ResultAcks acks;
 
+	private final StartVerdicts verdicts;
+
+	/** As below, without asking the master about redelivered deliveries. */
 	public TaskListener(HandlerMethod handler, WireFormat wire, ReplyPublisher replies, String workerId, Clock clock,
 			ExecutionMetrics metrics, RunningTasks running, ReplyBackoff backoff, ResultAcks acks) {
+		this(handler, wire, replies, workerId, clock, metrics, running, backoff, acks, null);
+	}
+
+	/**
+	 * A listener that asks {@code verdicts} (if not {@code null}) whether to run a
+	 * redelivered delivery.
+	 */
+	public TaskListener(HandlerMethod handler, WireFormat wire, ReplyPublisher replies, String workerId, Clock clock,
+			ExecutionMetrics metrics, RunningTasks running, ReplyBackoff backoff, ResultAcks acks,
+			StartVerdicts verdicts) {
+		this.verdicts = verdicts;
 		this.handler = handler;
 		this.wire = wire;
 		this.replies = replies;
@@ -120,14 +138,29 @@ public class TaskListener implements ChannelAwareMessageListener {
 		Instant started = this.clock.instant();
 		StartedNotice notice = new StartedNotice(task.id(), task.type(), task.attempt(), deliveryId, this.workerId,
 				redelivered, started);
+		boolean ask = redelivered && this.verdicts != null;
+		CompletableFuture<StartVerdict> verdict = ask ? this.verdicts.expect(deliveryId) : null;
 		try {
-			this.replies.started(notice);
+			if (ask) {
+				this.replies.started(notice, this.verdicts.queue());
+			}
+			else {
+				this.replies.started(notice);
+			}
 		}
 		catch (RuntimeException ex) {
-			handBack(task, deliveryId, "started", ex, channel, tag);
+			if (ask) {
+				this.verdicts.forget(deliveryId);
+			}
+			handBack(task, deliveryId, redelivered, "started", ex, channel, tag);
 			return;
 		}
 		this.backoff.succeeded();
+		if (ask && !mayRun(task, deliveryId, verdict)) {
+			this.metrics.skipped(task.type());
+			channel.basicAck(tag, false);
+			return;
+		}
 		log.debug("task {} attempt {} delivery {} started (redelivered: {})", task.id(), task.attempt(), deliveryId,
 				redelivered);
 		this.running.add(notice);
@@ -137,6 +170,26 @@ public class TaskListener implements ChannelAwareMessageListener {
 		finally {
 			this.running.remove(deliveryId);
 		}
+	}
+
+	/**
+	 * Whether the master lets a redelivered delivery run: yes, unless it said no (a
+	 * verdict that does not come in time lets it run).
+	 */
+	private boolean mayRun(TaskMessage task, UUID deliveryId, CompletableFuture<StartVerdict> verdict) {
+		StartVerdict answer;
+		try {
+			answer = this.verdicts.await(deliveryId, verdict);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return true;
+		}
+		if (answer != null && !answer.run()) {
+			log.info("task {} attempt {} redelivered, not run: {}", task.id(), task.attempt(), answer.reason());
+			return false;
+		}
+		return true;
 	}
 
 	private void runStarted(TaskMessage task, StartedNotice notice, Channel channel, long tag) throws IOException {
@@ -156,7 +209,7 @@ public class TaskListener implements ChannelAwareMessageListener {
 			confirmed = this.replies.result(result);
 		}
 		catch (RuntimeException ex) {
-			handBack(task, deliveryId, "result", ex, channel, tag);
+			handBack(task, deliveryId, notice.redelivered(), "result", ex, channel, tag);
 			return;
 		}
 		this.acks.ackWhenConfirmed(confirmed, result, channel, tag);
@@ -164,10 +217,14 @@ public class TaskListener implements ChannelAwareMessageListener {
 
 	/**
 	 * A reply the broker did not confirm: the delivery goes back to the queue, after a
-	 * pause that grows while the failures go on.
+	 * pause that grows while the failures go on, with a released notice sent on the way
+	 * (not waited for), so that the master does not take the hand-back for a worker that
+	 * died.
 	 */
-	private void handBack(TaskMessage task, UUID deliveryId, String kind, RuntimeException ex, Channel channel,
-			long tag) throws IOException {
+	private void handBack(TaskMessage task, UUID deliveryId, boolean redelivered, String kind, RuntimeException ex,
+			Channel channel, long tag) throws IOException {
+		this.replies.releasedWithoutWaiting(new ReleasedNotice(task.id(), task.type(), task.attempt(), deliveryId,
+				this.workerId, redelivered, this.clock.instant()));
 		// not running any more: the drain must not release it, the in-flight gauge not
 		// count it during the pause
 		this.running.remove(deliveryId);

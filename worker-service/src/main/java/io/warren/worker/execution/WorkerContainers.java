@@ -67,6 +67,8 @@ public class WorkerContainers implements SmartLifecycle {
 
 	private ResultAcks acks;
 
+	private StartVerdicts verdicts;
+
 	private final List<SimpleMessageListenerContainer> containers = new ArrayList<>();
 
 	private final List<String> served = new ArrayList<>();
@@ -99,7 +101,7 @@ public class WorkerContainers implements SmartLifecycle {
 
 	@Override
 	public void start() {
-		this.acks = new ResultAcks(this.backoff, this.metrics);
+		this.acks = new ResultAcks(this.backoff, this.metrics, this.replies);
 		this.drain = new Drain(this.properties.drainTimeout(), this.runningTasks, this.replies, this.acks,
 				Clock.systemUTC());
 		this.served.clear();
@@ -108,12 +110,17 @@ public class WorkerContainers implements SmartLifecycle {
 				this.served.add(type);
 			}
 		}
+		this.verdicts = this.properties.verdictTimeout().isZero() ? null
+				: new StartVerdicts(this.topology, this.wire, this.properties.verdictTimeout());
 		this.connectionFactory.addConnectionListener((connection) -> declareServedQueues());
 		try {
 			declareServedQueues();
 		}
 		catch (AmqpException ex) {
 			log.warn("broker unreachable at start-up; queues will be declared on connection: {}", ex.getMessage());
+		}
+		if (this.verdicts != null) {
+			this.verdicts.start(this.connectionFactory);
 		}
 		for (String type : this.served) {
 			this.metrics.watchRunning(type, this.runningTasks);
@@ -129,7 +136,7 @@ public class WorkerContainers implements SmartLifecycle {
 		SimpleMessageListenerContainer container = new SimpleMessageListenerContainer(this.connectionFactory);
 		container.setQueueNames(this.topology.taskQueue(handler.type()));
 		container.setMessageListener(new TaskListener(handler, this.wire, this.replies, this.workerId,
-				Clock.systemUTC(), this.metrics, this.runningTasks, this.backoff, this.acks));
+				Clock.systemUTC(), this.metrics, this.runningTasks, this.backoff, this.acks, this.verdicts));
 		container.setAcknowledgeMode(AcknowledgeMode.MANUAL);
 		container.setConcurrentConsumers(settings.concurrency());
 		container.setPrefetchCount(prefetch(handler.type(), settings));
@@ -162,6 +169,9 @@ public class WorkerContainers implements SmartLifecycle {
 	}
 
 	private void declareServedQueues() {
+		if (this.verdicts != null) {
+			this.verdicts.declare(this.admin);
+		}
 		for (String type : this.served) {
 			for (Declarable declarable : this.topology.forTaskType(type).getDeclarables()) {
 				if (declarable instanceof Queue queue) {
@@ -185,6 +195,9 @@ public class WorkerContainers implements SmartLifecycle {
 		this.drain.stop(this.containers);
 		this.containers.forEach(this.health::forget);
 		this.containers.clear();
+		if (this.verdicts != null) {
+			this.verdicts.stop();
+		}
 		this.running = false;
 		log.info("worker {} stopped", this.workerId);
 	}

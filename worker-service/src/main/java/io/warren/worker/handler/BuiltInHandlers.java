@@ -35,18 +35,32 @@ class BuiltInHandlers {
 		return Map.of("sleptMs", request.ms());
 	}
 
+	/**
+	 * Fails, retryably unless the payload says {@code "retryable": false}; with
+	 * {@code "succeedOnAttempt": n} it succeeds from attempt n on (a handler that fails
+	 * twice then succeeds: {@code 3}).
+	 */
 	@TaskHandler("${warren.worker.builtins.prefix:}fail")
-	Object fail(FailRequest request) {
-		String message = (request != null && request.message() != null) ? request.message() : "failed on purpose";
-		throw new NonRetryableTaskException(message);
+	Object fail(FailRequest request, TaskContext context) {
+		FailRequest asked = (request != null) ? request : new FailRequest(null, null, null);
+		if (asked.succeedOnAttempt() != null && context.attempt() >= asked.succeedOnAttempt()) {
+			return Map.of("attempt", context.attempt());
+		}
+		String message = (asked.message() != null) ? asked.message() : "failed on purpose";
+		if (Boolean.FALSE.equals(asked.retryable())) {
+			throw new NonRetryableTaskException(message);
+		}
+		throw new IllegalStateException(message);
 	}
 
 	/** {@code {"ms": 250}} */
 	record SleepRequest(long ms) {
 	}
 
-	/** {@code {"message": "..."}} */
-	record FailRequest(String message) {
+	/**
+	 * {@code {"message": "...", "retryable": false, "succeedOnAttempt": 3}}, all optional
+	 */
+	record FailRequest(String message, Boolean retryable, Integer succeedOnAttempt) {
 	}
 
 }

@@ -1,5 +1,6 @@
 package io.warren.worker.config;
 
+import io.warren.config.TypeSettingNames;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,8 @@ class TypeSettingNamesTests {
 		StandardEnvironment environment = environment(Map.of("warren.worker.types.[image.resize].concurrency", "8",
 				"warren.worker.types.echo.prefetch", "2"));
 
-		assertThatNoException().isThrownBy(() -> TypeSettingNames.requireBrackets(environment));
+		assertThatNoException()
+			.isThrownBy(() -> TypeSettingNames.requireBrackets(environment, "warren.worker.types", 1));
 		WorkerProperties properties = Binder.get(environment).bindOrCreate("warren.worker", WorkerProperties.class);
 		assertThat(properties.forType("image.resize").concurrency()).isEqualTo(8);
 		assertThat(properties.forType("echo").prefetch()).isEqualTo(2);
@@ -30,7 +32,8 @@ class TypeSettingNamesTests {
 	void dottedTypeWithoutBracketsStopsTheWorkerWithTheWayToWriteIt() {
 		StandardEnvironment environment = environment(Map.of("warren.worker.types.image.resize.concurrency", "8"));
 
-		assertThatIllegalStateException().isThrownBy(() -> TypeSettingNames.requireBrackets(environment))
+		assertThatIllegalStateException()
+			.isThrownBy(() -> TypeSettingNames.requireBrackets(environment, "warren.worker.types", 1))
 			.withMessageContaining("warren.worker.types.[image.resize].concurrency");
 	}
 
@@ -41,7 +44,8 @@ class TypeSettingNamesTests {
 			.addFirst(new SystemEnvironmentPropertySource("systemEnvironment",
 					Map.of("WARREN_WORKER_TYPES_IMAGE_RESIZE_CONCURRENCY", "8")));
 
-		assertThatIllegalStateException().isThrownBy(() -> TypeSettingNames.requireBrackets(environment))
+		assertThatIllegalStateException()
+			.isThrownBy(() -> TypeSettingNames.requireBrackets(environment, "warren.worker.types", 1))
 			.withMessageContaining("SPRING_APPLICATION_JSON");
 	}
 

@@ -13,10 +13,13 @@ import com.rabbitmq.client.Channel;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.warren.protocol.Outcome;
 import io.warren.protocol.ProtocolHeaders;
+import io.warren.protocol.StartVerdict;
 import io.warren.protocol.StartedNotice;
 import io.warren.protocol.TaskError;
 import io.warren.protocol.TaskMessage;
 import io.warren.protocol.TaskResult;
+import io.warren.protocol.Topology;
+import io.warren.protocol.TopologyProperties;
 import io.warren.protocol.WireFormat;
 import io.warren.worker.handler.HandlerMethod;
 import io.warren.worker.handler.NonRetryableTaskException;
@@ -38,13 +41,16 @@ import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyBoolean;
 import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.ArgumentMatchers.argThat;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.BDDMockito.given;
+import static org.mockito.BDDMockito.willAnswer;
 import static org.mockito.BDDMockito.willThrow;
 import static org.mockito.Mockito.inOrder;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.timeout;
+import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 
 class TaskListenerTests {
@@ -66,7 +72,7 @@ class TaskListenerTests {
 	private final ReplyBackoff backoff = new ReplyBackoff(Duration.ofMillis(1), Duration.ofMillis(4),
 			Clock.systemUTC());
 
-	private final ResultAcks acks = new ResultAcks(this.backoff, this.metrics);
+	private final ResultAcks acks = new ResultAcks(this.backoff, this.metrics, this.replies);
 
 	@BeforeEach
 	void resultsAreConfirmed() {
@@ -76,6 +82,59 @@ class TaskListenerTests {
 	@AfterEach
 	void stopAcks() {
 		this.acks.stop();
+	}
+
+	@Test
+	void redeliveryTheMasterSaysNotToRunIsAckedWithoutRunningAndWithoutAResult() throws Exception {
+		StartVerdicts verdicts = new StartVerdicts(new Topology(TopologyProperties.withPrefix("t.")), this.wire,
+				Duration.ofSeconds(5));
+		answerWith(verdicts, false);
+		TaskListener listener = listener("echo", verdicts);
+		Message message = taskMessage(UUID.randomUUID(), "echo", "1", 9);
+		message.getMessageProperties().setRedelivered(true);
+
+		listener.onMessage(message, this.channel);
+
+		verify(this.replies).started(any(), eq(verdicts.queue()));
+		verify(this.channel).basicAck(9, false);
+		verify(this.replies, never()).result(any());
+		assertThat(this.handlers.lastContext).as("the handler did not run").isNull();
+		assertThat(this.meters.counter("warren.worker.tasks.skipped", "type", "echo").count()).isEqualTo(1);
+	}
+
+	@Test
+	void redeliveryRunsWhenTheMasterSaysSoOrDoesNotAnswerInTimeAndAFirstDeliveryNeverAsks() throws Exception {
+		StartVerdicts verdicts = new StartVerdicts(new Topology(TopologyProperties.withPrefix("t.")), this.wire,
+				Duration.ofMillis(200));
+		answerWith(verdicts, true);
+		TaskListener listener = listener("echo", verdicts);
+		Message first = taskMessage(UUID.randomUUID(), "echo", "1", 10);
+		first.getMessageProperties().setRedelivered(true);
+		listener.onMessage(first, this.channel);
+		verify(this.channel, timeout(5000)).basicAck(10, false);
+		assertThat(this.handlers.lastContext.redelivered()).isTrue();
+
+		TaskListener unanswered = listener("echo", new StartVerdicts(new Topology(TopologyProperties.withPrefix("t.")),
+				this.wire, Duration.ofMillis(200)));
+		Message second = taskMessage(UUID.randomUUID(), "echo", "2", 11);
+		second.getMessageProperties().setRedelivered(true);
+		unanswered.onMessage(second, this.channel);
+		verify(this.channel, timeout(5000)).basicAck(11, false);
+		verify(this.replies, times(2)).result(any());
+
+		listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "3", 12), this.channel);
+		verify(this.replies).started(any());
+		verify(this.channel, timeout(5000)).basicAck(12, false);
+	}
+
+	/** The master, answering every notice that asks, through the verdict queue. */
+	private void answerWith(StartVerdicts verdicts, boolean run) {
+		willAnswer((invocation) -> {
+			StartedNotice notice = invocation.getArgument(0);
+			verdicts.received(this.wire.verdictMessage(new StartVerdict(notice.taskId(), notice.attempt(),
+					notice.deliveryId(), run, run ? null : "the task is finished or waiting")));
+			return null;
+		}).given(this.replies).started(any(), eq(verdicts.queue()));
 	}
 
 	@Test
@@ -155,10 +214,13 @@ class TaskListenerTests {
 		given(this.replies.result(any()))
 			.willReturn(CompletableFuture.failedFuture(new ReplyPublisher.UnconfirmedException("nack", null)));
 
-		listener.onMessage(taskMessage(UUID.randomUUID(), "echo", "1", 3), this.channel);
+		UUID id = UUID.randomUUID();
+		listener.onMessage(taskMessage(id, "echo", "1", 3), this.channel);
 
 		verify(this.channel, timeout(5000)).basicNack(3, false, true);
 		verify(this.channel, never()).basicAck(anyLong(), anyBoolean());
+		verify(this.replies).releasedWithoutWaiting(
+				argThat((notice) -> notice.taskId().equals(id) && notice.workerId().equals("worker-1")));
 		assertThat(this.backoff.health().getStatus()).isEqualTo(Status.DOWN);
 		assertThat(this.meters.get("warren.worker.replies.unconfirmed")
 			.tags("type", "echo", "kind", "result")
@@ -234,6 +296,8 @@ class TaskListenerTests {
 		assertThat(this.handlers.lastContext).as("the handler ran").isNull();
 		verify(this.replies, never()).result(any());
 		verify(this.channel).basicNack(11, false, true);
+		// not a worker that died: the master does not count it towards poisoning
+		verify(this.replies).releasedWithoutWaiting(any());
 		verify(this.channel, never()).basicAck(anyLong(), anyBoolean());
 		assertThat(this.running.count()).isZero();
 		assertThat(this.meters.get("warren.worker.replies.unconfirmed")
@@ -389,6 +453,13 @@ class TaskListenerTests {
 	private HandlerMethod echoHandler() throws NoSuchMethodException {
 		return new HandlerMethod("echo", this.handlers,
 				Handlers.class.getDeclaredMethod("echo", JsonNode.class, TaskContext.class), this.wire.json());
+	}
+
+	private TaskListener listener(String type, StartVerdicts verdicts) throws NoSuchMethodException {
+		HandlerMethod handler = new HandlerMethod(type, this.handlers,
+				Handlers.class.getDeclaredMethod(type, JsonNode.class, TaskContext.class), this.wire.json());
+		return new TaskListener(handler, this.wire, this.replies, "worker-1", Clock.systemUTC(), this.metrics,
+				this.running, this.backoff, this.acks, verdicts);
 	}
 
 	private TaskListener listener(String type) throws NoSuchMethodException {
