@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
-import java.util.concurrent.ScheduledFuture;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,9 +11,8 @@ import io.warren.master.config.MasterProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.context.SmartLifecycle;
 import org.springframework.dao.DataAccessException;
-import org.springframework.scheduling.TaskScheduler;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -26,7 +24,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * ({@code warren.tasks.purged{reason}}).
  */
 @Component
-public class TaskPurge implements SmartLifecycle {
+public class TaskPurge {
 
 	private static final Logger log = LoggerFactory.getLogger(TaskPurge.class);
 
@@ -46,14 +44,8 @@ public class TaskPurge implements SmartLifecycle {
 
 	private final Counter selected;
 
-	private final TaskScheduler scheduler;
-
-	private final Duration interval;
-
-	private volatile ScheduledFuture<?> schedule;
-
 	TaskPurge(TaskStore store, TransactionTemplate transactions, Clock clock, MasterProperties properties,
-			MeterRegistry meters, TaskScheduler scheduler) {
+			MeterRegistry meters) {
 		this.store = store;
 		this.transactions = transactions;
 		this.clock = clock;
@@ -62,31 +54,6 @@ public class TaskPurge implements SmartLifecycle {
 		this.maxPerRun = properties.purge().maxPerRun();
 		this.expired = meters.counter("warren.tasks.purged", "reason", "retention");
 		this.selected = meters.counter("warren.tasks.purged", "reason", "request");
-		this.scheduler = scheduler;
-		this.interval = properties.purge().interval();
-	}
-
-	/** Purges every {@code warren.master.purge.interval}, unless the retention is 0. */
-	@Override
-	public void start() {
-		if (!this.retention.isZero()) {
-			this.schedule = this.scheduler.scheduleWithFixedDelay(this::purgeExpiredQuietly,
-					this.clock.instant().plus(this.interval), this.interval);
-		}
-	}
-
-	@Override
-	public void stop() {
-		ScheduledFuture<?> current = this.schedule;
-		this.schedule = null;
-		if (current != null) {
-			current.cancel(false);
-		}
-	}
-
-	@Override
-	public boolean isRunning() {
-		return this.schedule != null;
 	}
 
 	/**
@@ -133,7 +100,16 @@ public class TaskPurge implements SmartLifecycle {
 		return total;
 	}
 
-	private void purgeExpiredQuietly() {
+	/**
+	 * Every {@code warren.master.purge.interval}, unless the retention is {@code 0}: the
+	 * same scheduling as the idempotency keys' purge.
+	 */
+	@Scheduled(initialDelayString = "${warren.master.purge.interval:1m}",
+			fixedDelayString = "${warren.master.purge.interval:1m}")
+	void purgeExpiredQuietly() {
+		if (this.retention.isZero()) {
+			return;
+		}
 		try {
 			purgeExpired();
 		}

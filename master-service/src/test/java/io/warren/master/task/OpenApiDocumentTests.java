@@ -21,6 +21,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 /** The OpenAPI document the master serves describes exactly the operations it has. */
 @Import(WebSliceConfiguration.class)
+@TaskOperationMocks
 @WebMvcTest(properties = "warren.security.enabled=false")
 class OpenApiDocumentTests {
 
@@ -35,18 +36,6 @@ class OpenApiDocumentTests {
 
 	@MockitoBean
 	private TaskStore store;
-
-	@MockitoBean
-	private TaskTransitions transitions;
-
-	@MockitoBean
-	private TaskDispatcher dispatcher;
-
-	@MockitoBean
-	private RetryPolicies retries;
-
-	@MockitoBean
-	private TaskPurge purge;
 
 	@Test
 	void servedDocumentListsEveryApiOperationAndNoOther() throws Exception {

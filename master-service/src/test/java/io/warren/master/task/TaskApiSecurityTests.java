@@ -36,6 +36,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
  * kind of key, over real HTTP: MasterIntegrationTests.)
  */
 @Import(WebSliceConfiguration.class)
+@TaskOperationMocks
 @WebMvcTest(
 		properties = "warren.security.api-keys=reader:read:reader-secret-1234,submitter:submit:submitter-secret-1234")
 class TaskApiSecurityTests {
@@ -52,18 +53,6 @@ class TaskApiSecurityTests {
 
 	@MockitoBean
 	private TaskStore store;
-
-	@MockitoBean
-	private TaskTransitions transitions;
-
-	@MockitoBean
-	private TaskDispatcher dispatcher;
-
-	@MockitoBean
-	private RetryPolicies retries;
-
-	@MockitoBean
-	private TaskPurge purge;
 
 	@Test
 	void requestWithoutAKeyIsChallengedWithAProblem() throws Exception {

@@ -30,6 +30,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 @Import(WebSliceConfiguration.class)
+@TaskOperationMocks
 @WebMvcTest(properties = { "warren.master.max-body-size=1KB", "warren.security.enabled=false" })
 class TaskControllerTests {
 
@@ -43,18 +44,6 @@ class TaskControllerTests {
 
 	@MockitoBean
 	private TaskStore store;
-
-	@MockitoBean
-	private TaskTransitions transitions;
-
-	@MockitoBean
-	private TaskDispatcher dispatcher;
-
-	@MockitoBean
-	private RetryPolicies retries;
-
-	@MockitoBean
-	private TaskPurge purge;
 
 	@Test
 	void submittedTaskGets202WithItsLocationAndView() throws Exception {

@@ -136,8 +136,7 @@ class TaskStoreIntegrationTests {
 					new io.warren.protocol.TaskError("X", "x", true), 1, 0)));
 			io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
 			TaskPurge purge = new TaskPurge(this.store, this.transactions, java.time.Clock.systemUTC(),
-					io.warren.master.config.MasterSettings.with("purge.batch-size=2"), meters,
-					new org.springframework.scheduling.concurrent.ConcurrentTaskScheduler());
+					io.warren.master.config.MasterSettings.with("purge.batch-size=2"), meters);
 
 			assertThat(purge.purgeExpired()).isEqualTo(5);
 

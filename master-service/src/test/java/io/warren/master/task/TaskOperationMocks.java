@@ -1,0 +1,21 @@
+package io.warren.master.task;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+import org.springframework.test.context.bean.override.mockito.MockitoBean;
+
+/**
+ * Mocks of what the task API calls beyond submission and reads, for web-slice tests that
+ * do not stub them.
+ */
+@Target(ElementType.TYPE)
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+@MockitoBean(types = { TaskTransitions.class, TaskDispatcher.class, RetryPolicies.class, TaskPurge.class })
+@interface TaskOperationMocks {
+
+}
