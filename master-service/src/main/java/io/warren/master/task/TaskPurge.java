@@ -77,9 +77,13 @@ public class TaskPurge {
 
 	/**
 	 * Deletes finished tasks older than the retention, batch by batch, up to
-	 * {@code warren.master.purge.max-per-run}; returns how many.
+	 * {@code warren.master.purge.max-per-run}; returns how many. A retention of {@code 0}
+	 * keeps every task.
 	 */
 	public int purgeExpired() {
+		if (this.retention.isZero()) {
+			return 0;
+		}
 		Instant cutoff = this.clock.instant().minus(this.retention);
 		UUID idBefore = TaskIds.first(cutoff);
 		int total = 0;
@@ -107,9 +111,6 @@ public class TaskPurge {
 	@Scheduled(initialDelayString = "${warren.master.purge.interval:1m}",
 			fixedDelayString = "${warren.master.purge.interval:1m}")
 	void purgeExpiredQuietly() {
-		if (this.retention.isZero()) {
-			return;
-		}
 		try {
 			purgeExpired();
 		}

@@ -147,6 +147,10 @@ class TaskStoreIntegrationTests {
 			assertThat(this.store.attemptsOf(oldFinished.get(4))).isEmpty();
 			assertThat(meters.counter("warren.tasks.purged", "reason", "retention").count()).isEqualTo(5);
 			assertThat(purge.purgeExpired()).isZero();
+			assertThat(new TaskPurge(this.store, this.transactions, java.time.Clock.systemUTC(),
+					io.warren.master.config.MasterSettings.with("retention=0"), meters)
+				.purgeExpired()).as("retention 0 keeps everything").isZero();
+			assertThat(this.store.find(recentFinished.id())).isPresent();
 		}
 
 		/**
