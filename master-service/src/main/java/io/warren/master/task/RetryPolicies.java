@@ -36,8 +36,7 @@ public class RetryPolicies {
 			return null;
 		}
 		MasterProperties.Retry policy = this.properties.retryOf(task.type());
-		int most = (task.maxAttempts() != null) ? task.maxAttempts() : policy.maxAttempts();
-		if (task.attemptsInBudget() >= most) {
+		if (task.attemptsInBudget() >= maxAttempts(task)) {
 			return null;
 		}
 		Duration backoff = policy.backoff(task.attemptsInBudget(), ThreadLocalRandom.current().nextDouble());

@@ -3,8 +3,6 @@ package io.warren.master.task;
 import java.net.URI;
 import java.security.Principal;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -37,10 +35,6 @@ class TaskController {
 
 	/** The parameters of a bulk retry or delete. */
 	private static final Set<String> BULK_PARAMETERS = Set.of("status", "type", "errorCode", "since", "until");
-
-	private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
-
-	private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
 
 	/** The request header that makes a submission safe to retry. */
 	static final String IDEMPOTENCY_KEY = "Idempotency-Key";
@@ -243,28 +237,8 @@ class TaskController {
 			throw new InvalidTaskException("errorCode",
 					"must be at most " + ReplyChecks.MAX_ERROR_CODE + " characters without control characters");
 		}
-		return new TaskFilter(parseStatus(status), typeFilter, code, time("since", since), time("until", until));
-	}
-
-	/**
-	 * A time parameter: ISO-8601 with its offset, within years 1 to 9999 (both stores).
-	 */
-	private static Instant time(String name, String value) {
-		if (value == null || value.isEmpty()) {
-			return null;
-		}
-		Instant time;
-		try {
-			time = OffsetDateTime.parse(value).toInstant();
-		}
-		catch (DateTimeParseException ex) {
-			throw new InvalidTaskException(name,
-					"must be an ISO-8601 time with its offset, such as 2026-12-01T00:00:00Z");
-		}
-		if (time.isBefore(EARLIEST) || time.isAfter(LATEST)) {
-			throw new InvalidTaskException(name, "must be between years 1 and 9999");
-		}
-		return time;
+		return new TaskFilter(parseStatus(status), typeFilter, code, IsoTimes.parse("since", since),
+				IsoTimes.parse("until", until));
 	}
 
 	private JsonNode json(String text) {

@@ -178,19 +178,34 @@ public class TaskStore {
 	 * detecting it).
 	 */
 	public Set<TaskAttempt> markConfirmed(Collection<TaskAttempt> confirmed, Instant now) {
-		String sources = inList(TaskStateMachine.sourcesOf(TaskEvent.CONFIRMED));
-		TaskStatus target = TaskStateMachine.next(TaskStatus.PENDING, TaskEvent.CONFIRMED).orElseThrow();
-		List<TaskAttempt> sorted = confirmed.stream()
+		return moveWhereAllowed(TaskEvent.CONFIRMED, TaskStatus.PENDING, "queued_at = ?, updated_at = ?", confirmed,
+				utc(now), utc(now));
+	}
+
+	/**
+	 * One conditional update per attempt, in id order: the row moves where {@code event}
+	 * takes {@code from}, setting {@code assignments} to {@code values}, only if it is
+	 * still at that attempt in a status the state machine lets {@code event} move;
+	 * returns the attempts that moved.
+	 */
+	private Set<TaskAttempt> moveWhereAllowed(TaskEvent event, TaskStatus from, String assignments,
+			Collection<TaskAttempt> attempts, Object... values) {
+		String sources = inList(TaskStateMachine.sourcesOf(event));
+		TaskStatus target = TaskStateMachine.next(from, event).orElseThrow();
+		List<TaskAttempt> sorted = attempts.stream()
 			.sorted(Comparator.comparing(TaskAttempt::taskId, ID_ORDER))
 			.toList();
 		List<Object[]> rows = new ArrayList<>(sorted.size());
 		for (TaskAttempt attempt : sorted) {
-			rows.add(new Object[] { target.name(), utc(now), utc(now), attempt.taskId(), attempt.attempt() });
+			Object[] row = new Object[values.length + 3];
+			row[0] = target.name();
+			System.arraycopy(values, 0, row, 1, values.length);
+			row[values.length + 1] = attempt.taskId();
+			row[values.length + 2] = attempt.attempt();
+			rows.add(row);
 		}
-		int[] counts = this.template.batchUpdate(
-				"UPDATE tasks SET status = ?, queued_at = ?, updated_at = ? WHERE id = ? AND attempt = ? AND status IN "
-						+ sources,
-				rows);
+		int[] counts = this.template.batchUpdate("UPDATE tasks SET status = ?, " + assignments
+				+ " WHERE id = ? AND attempt = ? AND status IN " + sources, rows);
 		Set<TaskAttempt> moved = new HashSet<>();
 		for (int i = 0; i < sorted.size(); i++) {
 			if (counts[i] == 1) {
@@ -206,24 +221,10 @@ public class TaskStore {
 	 * attempt (the last attempt's error goes to the history); returns the attempts that
 	 * moved. Call with the rows locked.
 	 */
-	public Set<TaskAttempt> markDue(Collection<Task> due, Instant publishAfter, Instant now) {
-		String sources = inList(TaskStateMachine.sourcesOf(TaskEvent.DUE));
-		TaskStatus target = TaskStateMachine.next(TaskStatus.SCHEDULED, TaskEvent.DUE).orElseThrow();
-		List<Task> sorted = due.stream().sorted(Comparator.comparing(Task::id, ID_ORDER)).toList();
-		List<Object[]> rows = new ArrayList<>(sorted.size());
-		for (Task task : sorted) {
-			rows.add(new Object[] { target.name(), utc(publishAfter), utc(now), task.id(), task.attempt() });
-		}
-		int[] counts = this.template.batchUpdate("UPDATE tasks SET status = ?, publish_after = ?, updated_at = ?, "
-				+ "error_code = NULL, error_message = NULL WHERE id = ? AND attempt = ? AND status IN " + sources,
-				rows);
-		Set<TaskAttempt> moved = new HashSet<>();
-		for (int i = 0; i < sorted.size(); i++) {
-			if (counts[i] == 1) {
-				moved.add(new TaskAttempt(sorted.get(i).id(), sorted.get(i).attempt()));
-			}
-		}
-		return moved;
+	public Set<TaskAttempt> markDue(Collection<TaskAttempt> due, Instant publishAfter, Instant now) {
+		return moveWhereAllowed(TaskEvent.DUE, TaskStatus.SCHEDULED,
+				"publish_after = ?, updated_at = ?, error_code = NULL, error_message = NULL", due, utc(publishAfter),
+				utc(now));
 	}
 
 	/**

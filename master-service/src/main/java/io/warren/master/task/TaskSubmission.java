@@ -1,7 +1,9 @@
 package io.warren.master.task;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -355,14 +357,11 @@ public class TaskSubmission {
 		}
 		Instant latest = now.plus(this.properties.maxDelay());
 		if (request.runAt() != null) {
-			Instant runAt;
-			try {
-				runAt = java.time.OffsetDateTime.parse(request.runAt()).toInstant().truncatedTo(ChronoUnit.MICROS);
+			Instant runAt = IsoTimes.parse(prefix + "runAt", request.runAt());
+			if (runAt == null) {
+				throw new InvalidTaskException(prefix + "runAt", "must not be empty");
 			}
-			catch (java.time.format.DateTimeParseException ex) {
-				throw new InvalidTaskException(prefix + "runAt",
-						"must be an ISO-8601 time with its offset, such as 2026-12-24T18:00:00Z");
-			}
+			runAt = runAt.truncatedTo(ChronoUnit.MICROS);
 			if (runAt.isAfter(latest)) {
 				throw new InvalidTaskException(prefix + "runAt",
 						"is later than " + this.properties.maxDelay() + " from now (warren.master.max-delay)");
@@ -372,7 +371,7 @@ public class TaskSubmission {
 		if (request.delay() == null || request.delay().isNull()) {
 			return null;
 		}
-		java.time.Duration delay = delay(request.delay(), prefix);
+		Duration delay = delay(request.delay(), prefix);
 		if (delay.compareTo(this.properties.maxDelay()) > 0) {
 			throw new InvalidTaskException(prefix + "delay",
 					"is longer than " + this.properties.maxDelay() + " (warren.master.max-delay)");
@@ -380,16 +379,16 @@ public class TaskSubmission {
 		return now.plus(delay);
 	}
 
-	private static java.time.Duration delay(JsonNode delay, String prefix) {
-		java.time.Duration parsed = null;
+	private static Duration delay(JsonNode delay, String prefix) {
+		Duration parsed = null;
 		if (delay.isIntegralNumber() && delay.canConvertToLong()) {
-			parsed = java.time.Duration.ofMillis(delay.longValue());
+			parsed = Duration.ofMillis(delay.longValue());
 		}
 		else if (delay.isString()) {
 			try {
-				parsed = java.time.Duration.parse(delay.stringValue());
+				parsed = Duration.parse(delay.stringValue());
 			}
-			catch (java.time.format.DateTimeParseException ex) {
+			catch (DateTimeParseException ex) {
 				// refused below
 			}
 		}

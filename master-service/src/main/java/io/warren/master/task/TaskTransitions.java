@@ -180,7 +180,9 @@ public class TaskTransitions {
 				candidates.add(task);
 			}
 		}
-		Set<TaskAttempt> moved = this.store.markDue(candidates, now.plus(this.confirmTimeout), now);
+		Set<TaskAttempt> moved = this.store.markDue(
+				candidates.stream().map((task) -> new TaskAttempt(task.id(), task.attempt())).toList(),
+				now.plus(this.confirmTimeout), now);
 		List<Task> pending = new ArrayList<>(moved.size());
 		List<TaskChange> changes = new ArrayList<>(moved.size());
 		for (Task task : candidates) {
