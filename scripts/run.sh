@@ -147,6 +147,10 @@ Submit a task, then read it (the id is in the answer):
   curl -s -X POST localhost:$port/api/v1/tasks$auth -H 'Content-Type: application/json' \\
        -d '{"type":"echo","payload":{"hello":"world"}}'
   curl -s$auth localhost:$port/api/v1/tasks/<id>
+Cancel it, list the workers, pause a type (see the README for more):
+  curl -s -X POST$auth localhost:$port/api/v1/tasks/<id>/cancel
+  curl -s$auth localhost:$port/api/v1/workers
+  curl -s -X POST$auth localhost:$port/api/v1/types/sleep/pause
 
 Press Ctrl-C to stop.
 INFO

@@ -2,8 +2,10 @@ package io.warren.config;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName.Form;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
@@ -22,29 +24,42 @@ public final class TypeSettingNames {
 	}
 
 	/**
-	 * Throws if a property under {@code prefix} (such as {@code warren.worker.types}) has
-	 * more than {@code depth} levels after the type (1 for {@code <type>.concurrency}, 2
-	 * for {@code <type>.retry.max-attempts}).
+	 * Throws if a property under {@code prefix} (such as {@code warren.worker.types})
+	 * does not name one of {@code settings} right after its type: a dotted type without
+	 * brackets ({@code image.resize.concurrency}: {@code resize} is no setting) would
+	 * bind as another type and be ignored.
 	 */
-	public static void requireBrackets(Environment environment, String prefix, int depth) {
+	public static void requireBrackets(Environment environment, String prefix, Set<String> settings) {
 		ConfigurationPropertyName types = ConfigurationPropertyName.of(prefix);
-		List<String> wrong = new ArrayList<>();
+		int typeIndex = types.getNumberOfElements();
+		List<ConfigurationPropertyName> wrong = new ArrayList<>();
 		for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
 			if (source instanceof IterableConfigurationPropertySource iterable) {
 				iterable.stream()
 					.filter(types::isAncestorOf)
-					.filter((name) -> name.getNumberOfElements() > types.getNumberOfElements() + 1 + depth)
-					.map(ConfigurationPropertyName::toString)
+					.filter((name) -> name.getNumberOfElements() > typeIndex + 1)
+					.filter((name) -> !settings.contains(name.getElement(typeIndex + 1, Form.DASHED)))
 					.forEach(wrong::add);
 			}
 		}
 		if (!wrong.isEmpty()) {
-			String example = wrong.get(0);
-			String[] parts = example.substring(prefix.length() + 1).split("\\.");
-			String type = String.join(".", java.util.Arrays.copyOfRange(parts, 0, parts.length - depth));
-			String setting = String.join(".", java.util.Arrays.copyOfRange(parts, parts.length - depth, parts.length));
-			throw new IllegalStateException("per-type settings " + wrong + " name a task type with a dot; write it in "
-					+ "brackets, for example " + prefix + ".[" + type + "]." + setting
+			ConfigurationPropertyName example = wrong.get(0);
+			int setting = typeIndex + 1;
+			while (setting < example.getNumberOfElements()
+					&& !settings.contains(example.getElement(setting, Form.DASHED))) {
+				setting++;
+			}
+			if (setting == example.getNumberOfElements()) {
+				setting = typeIndex + 1;
+			}
+			List<String> type = new ArrayList<>();
+			List<String> rest = new ArrayList<>();
+			for (int i = typeIndex; i < example.getNumberOfElements(); i++) {
+				(i < setting ? type : rest).add(example.getElement(i, Form.DASHED));
+			}
+			throw new IllegalStateException("per-type settings " + wrong.stream().map(Object::toString).toList()
+					+ " name a task type with a dot; write it in brackets, for example " + prefix + ".["
+					+ String.join(".", type) + "]." + String.join(".", rest)
 					+ " (an environment variable cannot: use SPRING_APPLICATION_JSON, see docs/configuration.md)");
 		}
 	}

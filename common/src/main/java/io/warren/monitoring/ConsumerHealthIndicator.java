@@ -31,6 +31,19 @@ public class ConsumerHealthIndicator extends AbstractHealthIndicator {
 		}
 	}
 
+	/**
+	 * Marks a watched container as stopped on purpose (a paused task type), or not: a
+	 * paused container is reported {@code paused} and does not make the check DOWN.
+	 */
+	public void paused(AbstractMessageListenerContainer container, boolean paused) {
+		for (String queue : container.getQueueNames()) {
+			Watched watched = this.watched.get(queue);
+			if (watched != null) {
+				watched.paused = paused;
+			}
+		}
+	}
+
 	/** Stops watching a container, when it is gone for good. */
 	public void forget(AbstractMessageListenerContainer container) {
 		for (String queue : container.getQueueNames()) {
@@ -71,6 +84,11 @@ public class ConsumerHealthIndicator extends AbstractHealthIndicator {
 						&& (live.getChannel() == null || !live.getChannel().isOpen()));
 			int consuming = queue.consumers.size();
 			String state;
+			if (queue.paused) {
+				state = "paused";
+				builder.withDetail(entry.getKey(), state);
+				continue;
+			}
 			if (!queue.container.isRunning()) {
 				state = "stopped";
 			}
@@ -104,6 +122,8 @@ public class ConsumerHealthIndicator extends AbstractHealthIndicator {
 		private final Map<String, Object> consumers = new ConcurrentHashMap<>();
 
 		private volatile String failure;
+
+		private volatile boolean paused;
 
 		private Watched(AbstractMessageListenerContainer container, int expected) {
 			this.container = container;

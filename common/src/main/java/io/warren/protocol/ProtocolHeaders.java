@@ -33,6 +33,12 @@ public final class ProtocolHeaders {
 	/** The {@code type} property of the master's answer to a started notice. */
 	public static final String VERDICT_TYPE = "warren.verdict";
 
+	/** The {@code type} property of a control message (master to every worker). */
+	public static final String CONTROL_TYPE = "warren.control";
+
+	/** The {@code type} property of a worker's heartbeat. */
+	public static final String HEARTBEAT_TYPE = "warren.heartbeat";
+
 	/** The {@code type} property of a result. */
 	public static final String RESULT_TYPE = "warren.result";
 

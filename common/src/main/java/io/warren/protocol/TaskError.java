@@ -24,6 +24,18 @@ public record TaskError(String code, String message, boolean retryable) {
 	/** The broker or a worker dead-lettered the task message. */
 	public static final String DEAD_LETTERED = "DEAD_LETTERED";
 
+	/** The run took longer than its timeout and was interrupted; retryable. */
+	public static final String TIMED_OUT = "TIMED_OUT";
+
+	/** The task was cancelled while it ran: its handler was interrupted. */
+	public static final String CANCELLED = "CANCELLED";
+
+	/**
+	 * The worker running the task stopped sending heartbeats and the task stayed
+	 * {@code RUNNING} past its timeout and grace period; retryable.
+	 */
+	public static final String WORKER_LOST = "WORKER_LOST";
+
 	public TaskError {
 		Objects.requireNonNull(code, "code");
 		message = (message != null) ? message : "";

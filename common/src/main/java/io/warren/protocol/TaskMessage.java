@@ -16,8 +16,17 @@ import tools.jackson.databind.node.NullNode;
  * @param priority 0 (lowest) to 9
  * @param payload the submitted JSON payload
  * @param createdAt when the task was submitted
+ * @param timeoutMs how long one run may take, in milliseconds, as the task or its type's
+ * master settings say; {@code null} when neither does (the worker's own setting for the
+ * type, or its maximum, applies)
  */
-public record TaskMessage(UUID id, String type, int attempt, int priority, JsonNode payload, Instant createdAt) {
+public record TaskMessage(UUID id, String type, int attempt, int priority, JsonNode payload, Instant createdAt,
+		Long timeoutMs) {
+
+	/** A task message without a timeout of its own. */
+	public TaskMessage(UUID id, String type, int attempt, int priority, JsonNode payload, Instant createdAt) {
+		this(id, type, attempt, priority, payload, createdAt, null);
+	}
 
 	public TaskMessage {
 		Objects.requireNonNull(id, "id");
@@ -32,6 +41,9 @@ public record TaskMessage(UUID id, String type, int attempt, int priority, JsonN
 		}
 		payload = (payload != null) ? payload : NullNode.getInstance();
 		Objects.requireNonNull(createdAt, "createdAt");
+		if (timeoutMs != null && timeoutMs < 1) {
+			throw new IllegalArgumentException("timeoutMs must be 1 or more");
+		}
 	}
 
 }

@@ -32,6 +32,12 @@ public final class Topology {
 	 */
 	public static final List<String> REPLY_BINDING_KEYS = List.of("started.#", "result.#", "released.#");
 
+	/** Routing key of a heartbeat on the results exchange. */
+	public static final String HEARTBEAT_ROUTING_KEY = "heartbeat";
+
+	/** How long a heartbeat waits in its queue for a master, in milliseconds. */
+	public static final int HEARTBEAT_TTL_MS = 60_000;
+
 	private final TopologyProperties properties;
 
 	public Topology(TopologyProperties properties) {
@@ -86,6 +92,31 @@ public final class Topology {
 		return name("verdicts.");
 	}
 
+	/**
+	 * Durable fanout exchange the master publishes control messages to (cancel, pause,
+	 * resume, state); every worker binds a queue of its own.
+	 */
+	public String controlExchange() {
+		return name("control");
+	}
+
+	/**
+	 * The start of the name of a worker's own control queue (exclusive, auto-delete,
+	 * bound to the control exchange); the worker adds a unique suffix.
+	 */
+	public String controlQueuePrefix() {
+		return name("control.");
+	}
+
+	/**
+	 * Durable queue the masters consume workers' heartbeats from, bound to the results
+	 * exchange with {@link #HEARTBEAT_ROUTING_KEY}; its messages expire after
+	 * {@link #HEARTBEAT_TTL_MS}, so that heartbeats do not pile up while no master runs.
+	 */
+	public String heartbeatQueue() {
+		return name("heartbeats");
+	}
+
 	/** The queue of one task type. */
 	public String taskQueue(String taskType) {
 		requireValid(taskType);
@@ -115,8 +146,12 @@ public final class Topology {
 		Queue replies = infrastructureQueue(replyQueue());
 		Queue deadLetters = infrastructureQueue(deadLetterQueue());
 		Queue parked = infrastructureQueue(parkedQueue());
+		FanoutExchange control = new FanoutExchange(controlExchange(), true, false);
+		Queue heartbeats = new Queue(heartbeatQueue(), true, false, false,
+				Map.of("x-queue-type", "classic", "x-message-ttl", HEARTBEAT_TTL_MS));
 		List<Declarable> declarables = new ArrayList<>(List.of(tasks, results, deadLetter, replies, deadLetters, parked,
-				BindingBuilder.bind(deadLetters).to(deadLetter)));
+				BindingBuilder.bind(deadLetters).to(deadLetter), control, heartbeats,
+				BindingBuilder.bind(heartbeats).to(results).with(HEARTBEAT_ROUTING_KEY)));
 		for (String key : REPLY_BINDING_KEYS) {
 			declarables.add(BindingBuilder.bind(replies).to(results).with(key));
 		}

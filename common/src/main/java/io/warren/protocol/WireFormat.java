@@ -45,14 +45,16 @@ public final class WireFormat {
 	/** A persistent task message for one attempt. */
 	public Message taskMessage(TaskMessage task) {
 		return taskMessage(task.id(), task.type(), task.attempt(), task.priority(),
-				this.json.writeValueAsString(task.payload()), task.createdAt());
+				this.json.writeValueAsString(task.payload()), task.createdAt(), task.timeoutMs());
 	}
 
 	/**
 	 * A persistent task message whose payload is already JSON text (as stored): written
-	 * into the body as it is, without parsing it again.
+	 * into the body as it is, without parsing it again; {@code timeoutMs} is left out
+	 * when {@code null}.
 	 */
-	public Message taskMessage(UUID id, String type, int attempt, int priority, String payloadJson, Instant createdAt) {
+	public Message taskMessage(UUID id, String type, int attempt, int priority, String payloadJson, Instant createdAt,
+			Long timeoutMs) {
 		ByteArrayOutputStream body = new ByteArrayOutputStream(96 + type.length() + payloadJson.length());
 		try (JsonGenerator generator = this.json.createGenerator(body)) {
 			generator.writeStartObject();
@@ -63,6 +65,9 @@ public final class WireFormat {
 			generator.writeName("payload");
 			generator.writeRawValue(payloadJson);
 			generator.writeStringProperty("createdAt", createdAt.toString());
+			if (timeoutMs != null) {
+				generator.writeNumberProperty("timeoutMs", timeoutMs);
+			}
 			generator.writeEndObject();
 		}
 		MessageProperties properties = properties(id.toString(), type, attempt);
@@ -107,6 +112,46 @@ public final class WireFormat {
 				verdict.attempt());
 		properties.setDeliveryMode(MessageDeliveryMode.NON_PERSISTENT);
 		return new Message(this.json.writeValueAsBytes(verdict), properties);
+	}
+
+	/**
+	 * A control message, transient: it goes through the control exchange to each worker's
+	 * own queue, which dies with the worker.
+	 */
+	public Message controlMessage(ControlMessage control) {
+		return transientMessage(control, ProtocolHeaders.CONTROL_TYPE);
+	}
+
+	/**
+	 * Reads a control message; throws {@link MalformedMessageException} if it is not one.
+	 */
+	public ControlMessage readControl(Message message) {
+		requireProtocol(message);
+		return read(message, ControlMessage.class);
+	}
+
+	/** A heartbeat, transient: a lost one is made up for by the next. */
+	public Message heartbeatMessage(Heartbeat heartbeat) {
+		return transientMessage(heartbeat, ProtocolHeaders.HEARTBEAT_TYPE);
+	}
+
+	/** A transient message of the protocol, without task identifiers. */
+	private Message transientMessage(Object body, String type) {
+		MessageProperties properties = new MessageProperties();
+		properties.setDeliveryMode(MessageDeliveryMode.NON_PERSISTENT);
+		properties.setContentType(ProtocolHeaders.CONTENT_TYPE);
+		properties.setContentEncoding("utf-8");
+		properties.setType(type);
+		properties.setAppId(this.appId);
+		properties.setTimestamp(new Date());
+		properties.setHeader(ProtocolHeaders.PROTOCOL, ProtocolHeaders.VERSION);
+		return new Message(this.json.writeValueAsBytes(body), properties);
+	}
+
+	/** Reads a heartbeat; throws {@link MalformedMessageException} if it is not one. */
+	public Heartbeat readHeartbeat(Message message) {
+		requireProtocol(message);
+		return read(message, Heartbeat.class);
 	}
 
 	/** Reads a verdict; throws {@link MalformedMessageException} if it is not one. */

@@ -50,7 +50,7 @@ class WireFormatTests {
 		String stored = this.wire.json().writeValueAsString(task.payload());
 
 		Message fromText = this.wire.taskMessage(task.id(), task.type(), task.attempt(), task.priority(), stored,
-				task.createdAt());
+				task.createdAt(), null);
 
 		assertThat(this.wire.readTask(fromText)).isEqualTo(task);
 		assertThat(this.wire.json().readTree(fromText.getBody()))
@@ -159,6 +159,52 @@ class WireFormatTests {
 				+ "\"payload\":null,\"createdAt\":\"2026-11-21T10:00:00Z\",\"deadline\":\"later\"}";
 
 		assertThat(this.wire.readTask(withProtocol(body.getBytes(StandardCharsets.UTF_8))).type()).isEqualTo("echo");
+	}
+
+	@Test
+	void taskMessageCarriesItsTimeoutOnlyWhenItHasOne() {
+		TaskMessage timed = new TaskMessage(UUID.randomUUID(), "report.monthly", 2, 0, json("{}"), Instant.now(),
+				90_000L);
+		Message message = this.wire.taskMessage(timed);
+
+		assertThat(new String(message.getBody(), StandardCharsets.UTF_8)).contains("\"timeoutMs\":90000");
+		assertThat(this.wire.readTask(message)).isEqualTo(timed);
+		assertThat(new String(
+				this.wire.taskMessage(new TaskMessage(UUID.randomUUID(), "echo", 1, 0, null, Instant.now())).getBody(),
+				StandardCharsets.UTF_8))
+			.doesNotContain("timeoutMs");
+		String zero = "{\"id\":\"" + UUID.randomUUID() + "\",\"type\":\"echo\",\"attempt\":1,\"priority\":0,"
+				+ "\"payload\":null,\"createdAt\":\"2026-11-21T10:00:00Z\",\"timeoutMs\":0}";
+		assertThatExceptionOfType(MalformedMessageException.class)
+			.isThrownBy(() -> this.wire.readTask(withProtocol(zero.getBytes(StandardCharsets.UTF_8))));
+	}
+
+	@Test
+	void controlMessagesAndHeartbeatsRoundTripAndHostileOnesAreRefused() {
+		UUID id = UUID.randomUUID();
+		for (ControlMessage control : java.util.List.of(ControlMessage.cancel(id, 2),
+				ControlMessage.pause("image.resize"), ControlMessage.resume("image.resize"),
+				ControlMessage.state(java.util.List.of("a.b", "c")))) {
+			Message message = this.wire.controlMessage(control);
+			assertThat(message.getMessageProperties().getType()).isEqualTo(ProtocolHeaders.CONTROL_TYPE);
+			assertThat(this.wire.readControl(message)).isEqualTo(control);
+		}
+		Heartbeat heartbeat = new Heartbeat("host-1-42", Heartbeat.BEAT, "RUNNING", "host-1", "0.1.0", 5000,
+				Instant.now(), Instant.now(),
+				java.util.List.of(new Heartbeat.TypeState("image.resize", 4, false, null)), java.util.List
+					.of(new Heartbeat.RunningTask(id, "image.resize", 1, UUID.randomUUID(), Instant.now(), null)));
+		assertThat(this.wire.readHeartbeat(this.wire.heartbeatMessage(heartbeat))).isEqualTo(heartbeat);
+		for (String body : java.util.List.of("null", "{\"kind\":\"explode\"}", "{\"kind\":\"cancel\"}",
+				"{\"kind\":\"pause\",\"type\":\"bad type\"}")) {
+			assertThatExceptionOfType(MalformedMessageException.class)
+				.isThrownBy(() -> this.wire.readControl(withProtocol(body.getBytes(StandardCharsets.UTF_8))));
+		}
+		for (String workerId : java.util.List.of("", "nul\\u0000id", "x".repeat(256))) {
+			String body = "{\"workerId\":\"" + workerId + "\",\"event\":\"beat\",\"state\":\"RUNNING\","
+					+ "\"intervalMs\":5000,\"startedAt\":\"2026-12-01T10:00:00Z\",\"sentAt\":\"2026-12-01T10:00:00Z\"}";
+			assertThatExceptionOfType(MalformedMessageException.class)
+				.isThrownBy(() -> this.wire.readHeartbeat(withProtocol(body.getBytes(StandardCharsets.UTF_8))));
+		}
 	}
 
 	@Test

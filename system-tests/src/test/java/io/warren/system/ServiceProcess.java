@@ -94,6 +94,26 @@ final class ServiceProcess implements AutoCloseable {
 		awaitExit();
 	}
 
+	/**
+	 * Sends a signal by name ({@code STOP} freezes the process as a hung machine would,
+	 * {@code CONT} thaws it).
+	 */
+	void signal(String name) {
+		try {
+			Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(this.process.pid())).start();
+			if (kill.waitFor() != 0) {
+				throw new IllegalStateException("kill -" + name + " " + this.process.pid() + " failed");
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
 	/** The exit code, once the process has exited. */
 	int exitCode() {
 		return this.process.exitValue();

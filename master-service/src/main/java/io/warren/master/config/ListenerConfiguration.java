@@ -1,5 +1,6 @@
 package io.warren.master.config;
 
+import io.warren.master.workers.HeartbeatListener;
 import io.warren.monitoring.ConsumerHealthIndicator;
 import io.warren.protocol.MessagingConfiguration;
 import io.warren.protocol.Topology;
@@ -14,7 +15,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 
-/** The master's two consumers, replies and dead letters, with manual acks. */
+/**
+ * The master's consumers: replies and dead letters, with manual acks, and heartbeats.
+ */
 @Configuration(proxyBeanMethods = false)
 @Import(MessagingConfiguration.class)
 class ListenerConfiguration {
@@ -43,6 +46,23 @@ class ListenerConfiguration {
 	SimpleMessageListenerContainer deadLetterContainer(ConnectionFactory connectionFactory, Topology topology,
 			@Qualifier("deadLetterListener") ChannelAwareMessageListener deadLetterListener) {
 		return container(connectionFactory, topology.deadLetterQueue(), deadLetterListener, DEAD_LETTER_CONSUMERS, 10);
+	}
+
+	/**
+	 * Workers' heartbeats: one consumer, acked on receipt (a heartbeat not recorded is
+	 * made up for by the next).
+	 */
+	@Bean
+	SimpleMessageListenerContainer heartbeatContainer(ConnectionFactory connectionFactory, Topology topology,
+			HeartbeatListener heartbeatListener) {
+		SimpleMessageListenerContainer container = new QuietlyRedeclaringContainer(connectionFactory);
+		container.setQueueNames(topology.heartbeatQueue());
+		container.setMessageListener(heartbeatListener);
+		container.setAcknowledgeMode(AcknowledgeMode.AUTO);
+		container.setPrefetchCount(50);
+		container.setDefaultRequeueRejected(false);
+		container.setMissingQueuesFatal(false);
+		return container;
 	}
 
 	/** Health of the two consumers: {@code consumers} in {@code /actuator/health}. */

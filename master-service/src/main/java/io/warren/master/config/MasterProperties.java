@@ -37,7 +37,9 @@ import org.springframework.util.unit.DataSize;
  * @param retention how long a finished task is kept before the purge deletes it;
  * {@code 0} keeps tasks for ever
  * @param purge the periodic deletion of finished tasks older than the retention
- * @param bulkLimit the most tasks one bulk retry or delete request handles
+ * @param bulkLimit the most tasks one bulk retry, cancel or delete request handles
+ * @param maxTimeout the longest timeout a submission may give a task
+ * @param workers the worker registry
  */
 @ConfigurationProperties("warren.master")
 public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, @DefaultValue("1MB") DataSize maxResultSize,
@@ -46,7 +48,8 @@ public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, @Defau
 		@DefaultValue Submit submit, @DefaultValue Batch batch, @DefaultValue Paging list,
 		@DefaultValue Monitoring monitoring, @DefaultValue Uploads uploads, @DefaultValue Retry retry,
 		Map<String, TypeSettings> types, @DefaultValue("365d") Duration maxDelay, @DefaultValue("5") int maxDeliveries,
-		@DefaultValue("30d") Duration retention, @DefaultValue Purge purge, @DefaultValue("1000") int bulkLimit) {
+		@DefaultValue("30d") Duration retention, @DefaultValue Purge purge, @DefaultValue("1000") int bulkLimit,
+		@DefaultValue("24h") Duration maxTimeout, @DefaultValue Workers workers) {
 
 	public MasterProperties {
 		if (idempotencyWindow.isZero() || idempotencyWindow.isNegative()) {
@@ -61,9 +64,17 @@ public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, @Defau
 					+ ") must be 0 or at least warren.master.idempotency-window (" + idempotencyWindow
 					+ "): a retried request must find the tasks its key created");
 		}
+		if (maxTimeout.isZero() || maxTimeout.isNegative()) {
+			throw new IllegalArgumentException("warren.master.max-timeout must be positive");
+		}
 		allowedTypes = (allowedTypes != null) ? Set.copyOf(allowedTypes) : Set.of();
 		types = (types != null) ? Map.copyOf(types) : Map.of();
-		for (TypeSettings settings : types.values()) {
+		for (Map.Entry<String, TypeSettings> type : types.entrySet()) {
+			TypeSettings settings = type.getValue();
+			if (settings.timeout() != null && settings.timeout().compareTo(maxTimeout) > 0) {
+				throw new IllegalArgumentException("warren.master.types." + type.getKey() + ".timeout ("
+						+ settings.timeout() + ") is longer than warren.master.max-timeout (" + maxTimeout + ")");
+			}
 			if (settings.retry() != null) {
 				// refused at start-up, not when a result arrives
 				settings.retry().over(retry);
@@ -120,7 +131,46 @@ public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, @Defau
 	 * @param retry this type's retry policy; a setting left out is taken from
 	 * {@code warren.master.retry}
 	 */
-	public record TypeSettings(TypeRetry retry) {
+	public record TypeSettings(TypeRetry retry, Duration timeout) {
+
+		public TypeSettings {
+			if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
+				throw new IllegalArgumentException("warren.master.types.<type>.timeout must be positive");
+			}
+		}
+
+	}
+
+	/**
+	 * The timeout of a type's tasks submitted without one, from
+	 * {@code warren.master.types.<type>.timeout}; {@code null} if not set.
+	 */
+	public Duration timeoutOf(String type) {
+		TypeSettings settings = this.types.get(type);
+		return (settings != null) ? settings.timeout() : null;
+	}
+
+	/**
+	 * The worker registry.
+	 *
+	 * @param retention how long lost and stopped workers stay listed
+	 * @param checkInterval how often a master marks workers lost and looks for running
+	 * tasks held by lost workers
+	 * @param lostTaskGrace how long a {@code RUNNING} task of a lost worker may stay so
+	 * past its timeout (or past the worker's loss, without a timeout) before its attempt
+	 * fails {@code WORKER_LOST}; the broker's own redelivery usually comes first
+	 */
+	public record Workers(@DefaultValue("1h") Duration retention, @DefaultValue("5s") Duration checkInterval,
+			@DefaultValue("1m") Duration lostTaskGrace) {
+
+		public Workers {
+			if (checkInterval.isZero() || checkInterval.isNegative() || retention.isNegative()
+					|| lostTaskGrace.isNegative()) {
+				throw new IllegalArgumentException("warren.master.workers.check-interval must be positive, "
+						+ "retention and lost-task-grace 0 or more");
+			}
+		}
+
 	}
 
 	/**

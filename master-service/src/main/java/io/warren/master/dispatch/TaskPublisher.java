@@ -166,7 +166,7 @@ public class TaskPublisher implements SmartLifecycle, TaskDispatcher {
 		try {
 			this.queues.ensureDeclared(task.type());
 			Message message = this.wire.taskMessage(task.id(), task.type(), task.attempt(), task.priority(),
-					task.payload(), task.createdAt());
+					task.payload(), task.createdAt(), task.timeoutMs());
 			CorrelationData correlation = new CorrelationData(task.id() + "/" + task.attempt());
 			this.template.send(this.topology.tasksExchange(), task.type(), message, correlation);
 			handedOver = true;

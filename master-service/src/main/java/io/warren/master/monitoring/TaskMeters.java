@@ -16,8 +16,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * The task meters, moved by what the store committed ({@link TasksChanged}): submitted,
- * completed, retried (automatically or by hand), duplicates, stale replies, queue wait
- * and end-to-end time. Meters are looked up once per type and kept, not per task.
+ * completed, retried (automatically or by hand), cancelled, timed out, duplicates, stale
+ * replies, queue wait and end-to-end time. Meters are looked up once per type and kept,
+ * not per task.
  */
 @Component
 class TaskMeters {
@@ -52,12 +53,16 @@ class TaskMeters {
 			if (change.firstStart()) {
 				meters.queueWait.record(positive(Duration.between(change.createdAt(), change.startedAt())));
 			}
-			if (change.to().isTerminal()) {
+			if (change.to() == TaskStatus.CANCELLED) {
+				meters.cancelled.increment();
+			}
+			else if (change.to().isTerminal()) {
 				(change.to() == TaskStatus.SUCCEEDED ? meters.succeeded : meters.failed).increment();
 				meters.endToEnd.record(positive(Duration.between(change.createdAt(), change.at())));
 			}
 		}
 		event.duplicates().forEach((type, count) -> of(type).duplicates.increment(count));
+		event.timedOut().forEach((type, count) -> of(type).timedOut.increment(count));
 		event.stale()
 			.forEach((kind, count) -> this.stale
 				.computeIfAbsent(kind, (name) -> this.registry.counter("warren.replies.stale", "kind", name))
@@ -86,6 +91,10 @@ class TaskMeters {
 
 		private final Counter retried;
 
+		private final Counter cancelled;
+
+		private final Counter timedOut;
+
 		private final Timer queueWait;
 
 		private final Timer endToEnd;
@@ -97,6 +106,8 @@ class TaskMeters {
 			this.failed = registry.counter("warren.tasks.completed", "type", type, "outcome", TaskStatus.FAILED.name());
 			this.duplicates = registry.counter("warren.tasks.duplicates", "type", type);
 			this.retried = registry.counter("warren.tasks.retried", "type", type);
+			this.cancelled = registry.counter("warren.tasks.cancelled", "type", type);
+			this.timedOut = registry.counter("warren.tasks.timed-out", "type", type);
 			this.queueWait = Timer.builder("warren.tasks.queue-wait")
 				.description("Time from submission until a worker started the task")
 				.tag("type", type)

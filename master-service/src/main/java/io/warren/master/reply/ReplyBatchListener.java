@@ -10,11 +10,13 @@ import java.util.UUID;
 
 import com.rabbitmq.client.Channel;
 import io.warren.master.config.MasterProperties;
+import io.warren.master.control.ControlChannel;
 import io.warren.master.task.Applied;
 import io.warren.master.task.RefusedResult;
 import io.warren.master.task.ReplyChecks;
 import io.warren.master.task.StoreFailures;
 import io.warren.master.task.TaskTransitions;
+import io.warren.protocol.ControlMessage;
 import io.warren.protocol.MalformedMessageException;
 import io.warren.protocol.ProtocolHeaders;
 import io.warren.protocol.Reply;
@@ -59,8 +61,11 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 
 	private final Verdicts verdicts;
 
+	private final ControlChannel control;
+
 	ReplyBatchListener(WireFormat wire, TaskTransitions transitions, Parking parking, TransientFailures failures,
-			MasterProperties properties, Verdicts verdicts) {
+			MasterProperties properties, Verdicts verdicts, ControlChannel control) {
+		this.control = control;
 		this.verdicts = verdicts;
 		this.wire = wire;
 		this.transitions = transitions;
@@ -147,6 +152,10 @@ class ReplyBatchListener implements ChannelAwareBatchMessageListener {
 					&& asking.contains(notice.deliveryId())) {
 				// committed: the answer cannot run a delivery the store then forgets
 				this.verdicts.answer(decoded.get(i), notice, applied.get(i));
+			}
+			else if (applied.get(i) == Applied.CANCELLED) {
+				// a worker started a cancelled task (it missed the broadcast): stop it
+				this.control.broadcast(ControlMessage.cancel(reply.taskId(), reply.attempt()));
 			}
 			if (applied.get(i) == Applied.UNKNOWN_TASK) {
 				toPark.add(new Parked(decoded.get(i), "no task with id " + reply.taskId()));

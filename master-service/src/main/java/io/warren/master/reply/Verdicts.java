@@ -54,6 +54,7 @@ class Verdicts {
 		String reason = switch (applied) {
 			case APPLIED, INVALID -> null;
 			case POISONED -> "the task was poisoned: its attempt started too often without a result";
+			case CANCELLED -> "the task was cancelled";
 			case STALE -> "attempt " + notice.attempt() + " is no longer the task's current attempt";
 			case UNKNOWN_TASK -> "no task with this id";
 			default -> "the task is finished or waiting";

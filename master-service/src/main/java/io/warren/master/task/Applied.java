@@ -36,6 +36,12 @@ public enum Applied {
 	POISONED,
 
 	/**
+	 * A started notice of a task that was cancelled (or whose cancel waits for its
+	 * worker): the worker must stop it; one that asked is told not to run it.
+	 */
+	CANCELLED,
+
+	/**
 	 * A dead letter at the delivery limit for a task that no worker ever started in this
 	 * attempt: nothing changed, and the message is to be published again.
 	 */

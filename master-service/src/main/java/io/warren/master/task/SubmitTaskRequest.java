@@ -11,14 +11,22 @@ import tools.jackson.databind.JsonNode;
  * @param runAt when to run it, a UTC ISO-8601 time; a time already past runs it now
  * @param delay how long from now to run it: milliseconds, or an ISO-8601 duration such as
  * {@code "PT30S"}; not with {@code runAt}
+ * @param timeout how long one run may take: milliseconds or an ISO-8601 duration;
+ * {@code null} for the type's timeout
  * @param maxAttempts attempts in all, 1 to 100; the type's retry policy when absent
  */
 public record SubmitTaskRequest(String type, JsonNode payload, Integer priority, String runAt, JsonNode delay,
-		Integer maxAttempts) {
+		Integer maxAttempts, JsonNode timeout) {
 
-	/** A task to run now, with its type's retry policy. */
+	/** A task to run now, with its type's retry policy and timeout. */
 	public SubmitTaskRequest(String type, JsonNode payload, Integer priority) {
-		this(type, payload, priority, null, null, null);
+		this(type, payload, priority, null, null, null, null);
+	}
+
+	/** A task with its type's timeout. */
+	public SubmitTaskRequest(String type, JsonNode payload, Integer priority, String runAt, JsonNode delay,
+			Integer maxAttempts) {
+		this(type, payload, priority, runAt, delay, maxAttempts, null);
 	}
 
 }

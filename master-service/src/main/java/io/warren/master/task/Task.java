@@ -33,47 +33,67 @@ import io.warren.protocol.TaskError;
  * @param maxAttempts the task's own retry limit, or {@code null} for its type's policy
  * @param budgetFrom the first attempt of the current retry budget (a manual retry starts
  * a fresh budget)
+ * @param timeoutMs how long one run may take, from the submission or the type's master
+ * settings; {@code null} leaves it to the worker
+ * @param cancelRequestedAt when a cancel was asked for while the task ran, or
+ * {@code null}
  */
 public record Task(UUID id, String type, TaskStatus status, int priority, String payload, String result,
 		TaskError error, int attempt, int deliveries, int duplicates, String workerId, Instant createdAt,
 		Instant queuedAt, Instant startedAt, Instant finishedAt, Instant updatedAt, Instant dueAt, Integer maxAttempts,
-		int budgetFrom) {
+		int budgetFrom, Long timeoutMs, Instant cancelRequestedAt) {
 
 	/** A new task, {@code PENDING} at attempt 1. */
 	public static Task submitted(UUID id, String type, int priority, String payload, Instant now) {
-		return submitted(id, type, priority, payload, now, null, null);
+		return submitted(id, type, priority, payload, now, null, null, null);
+	}
+
+	/** A new task at attempt 1, as below, without a timeout of its own. */
+	public static Task submitted(UUID id, String type, int priority, String payload, Instant now, Instant runAt,
+			Integer maxAttempts) {
+		return submitted(id, type, priority, payload, now, runAt, maxAttempts, null);
 	}
 
 	/**
 	 * A new task at attempt 1: {@code SCHEDULED} if {@code runAt} is later than
-	 * {@code now}, else {@code PENDING}; with its own retry limit, or {@code null}.
+	 * {@code now}, else {@code PENDING}; with its own retry limit and timeout, or
+	 * {@code null}.
 	 */
 	public static Task submitted(UUID id, String type, int priority, String payload, Instant now, Instant runAt,
-			Integer maxAttempts) {
+			Integer maxAttempts, Long timeoutMs) {
 		boolean later = runAt != null && runAt.isAfter(now);
 		return new Task(id, type, later ? TaskStatus.SCHEDULED : TaskStatus.PENDING, priority, payload, null, null, 1,
-				0, 0, null, now, null, null, null, now, later ? runAt : null, maxAttempts, 1);
+				0, 0, null, now, null, null, null, now, later ? runAt : null, maxAttempts, 1, timeoutMs, null);
+	}
+
+	/** The same task, with a cancel asked for at {@code now} while it runs. */
+	public Task cancelRequested(Instant now) {
+		return new Task(this.id, this.type, this.status, this.priority, this.payload, this.result, this.error,
+				this.attempt, this.deliveries, this.duplicates, this.workerId, this.createdAt, this.queuedAt,
+				this.startedAt, this.finishedAt, this.updatedAt, this.dueAt, this.maxAttempts, this.budgetFrom,
+				this.timeoutMs, now);
 	}
 
 	/** The same task with new delivery counters. */
 	public Task withCounts(int deliveries, int duplicates) {
 		return new Task(this.id, this.type, this.status, this.priority, this.payload, this.result, this.error,
 				this.attempt, deliveries, duplicates, this.workerId, this.createdAt, this.queuedAt, this.startedAt,
-				this.finishedAt, this.updatedAt, this.dueAt, this.maxAttempts, this.budgetFrom);
+				this.finishedAt, this.updatedAt, this.dueAt, this.maxAttempts, this.budgetFrom, this.timeoutMs,
+				this.cancelRequestedAt);
 	}
 
 	/** The same task, started by a worker. */
 	public Task started(TaskStatus status, String worker, Instant started) {
 		return new Task(this.id, this.type, status, this.priority, this.payload, this.result, this.error, this.attempt,
 				this.deliveries, this.duplicates, worker, this.createdAt, this.queuedAt, started, this.finishedAt,
-				this.updatedAt, this.dueAt, this.maxAttempts, this.budgetFrom);
+				this.updatedAt, this.dueAt, this.maxAttempts, this.budgetFrom, this.timeoutMs, this.cancelRequestedAt);
 	}
 
 	/** The same task, handed back unfinished by its worker: no worker holds it now. */
 	public Task released(TaskStatus status) {
 		return new Task(this.id, this.type, status, this.priority, this.payload, this.result, this.error, this.attempt,
 				this.deliveries, this.duplicates, null, this.createdAt, this.queuedAt, this.startedAt, this.finishedAt,
-				this.updatedAt, this.dueAt, this.maxAttempts, this.budgetFrom);
+				this.updatedAt, this.dueAt, this.maxAttempts, this.budgetFrom, this.timeoutMs, this.cancelRequestedAt);
 	}
 
 	/** The same task, finished in a terminal status. */
@@ -82,7 +102,7 @@ public record Task(UUID id, String type, TaskStatus status, int priority, String
 		return new Task(this.id, this.type, status, this.priority, this.payload, result, error, this.attempt,
 				this.deliveries, this.duplicates, (worker != null) ? worker : this.workerId, this.createdAt,
 				this.queuedAt, (started != null) ? started : this.startedAt, finished, this.updatedAt, this.dueAt,
-				this.maxAttempts, this.budgetFrom);
+				this.maxAttempts, this.budgetFrom, this.timeoutMs, this.cancelRequestedAt);
 	}
 
 	/**
@@ -95,7 +115,8 @@ public record Task(UUID id, String type, TaskStatus status, int priority, String
 		int next = this.attempt + 1;
 		TaskError last = (status == TaskStatus.RETRYING) ? this.error : null;
 		return new Task(this.id, this.type, status, this.priority, this.payload, null, last, next, 0, 0, null,
-				this.createdAt, null, null, null, now, dueAt, this.maxAttempts, freshBudget ? next : this.budgetFrom);
+				this.createdAt, null, null, null, now, dueAt, this.maxAttempts, freshBudget ? next : this.budgetFrom,
+				this.timeoutMs, null);
 	}
 
 	/**
@@ -105,7 +126,7 @@ public record Task(UUID id, String type, TaskStatus status, int priority, String
 	public Task due(TaskStatus status, Instant dueAt, Instant now) {
 		return new Task(this.id, this.type, status, this.priority, this.payload, this.result, null, this.attempt,
 				this.deliveries, this.duplicates, this.workerId, this.createdAt, this.queuedAt, this.startedAt,
-				this.finishedAt, now, dueAt, this.maxAttempts, this.budgetFrom);
+				this.finishedAt, now, dueAt, this.maxAttempts, this.budgetFrom, this.timeoutMs, this.cancelRequestedAt);
 	}
 
 	/** Attempts made in the current retry budget, the current one included. */

@@ -28,7 +28,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** Submit, inspect, list, retry and delete tasks. */
+/** Submit, inspect, list, retry, cancel and delete tasks. */
 @RestController
 @RequestMapping(path = "/api/v1/tasks", produces = MediaType.APPLICATION_JSON_VALUE)
 class TaskController {
@@ -55,10 +55,14 @@ class TaskController {
 
 	private final TaskPurge purge;
 
+	private final TaskCancels control;
+
 	private final int bulkLimit;
 
 	TaskController(TaskSubmission submission, TaskStore store, WireFormat wire, MasterProperties properties,
-			TaskTransitions transitions, TaskDispatcher dispatcher, RetryPolicies retries, TaskPurge purge) {
+			TaskTransitions transitions, TaskDispatcher dispatcher, RetryPolicies retries, TaskPurge purge,
+			TaskCancels control) {
+		this.control = control;
 		this.submission = submission;
 		this.store = store;
 		this.wire = wire;
@@ -150,6 +154,46 @@ class TaskController {
 	}
 
 	/**
+	 * Cancels a task: one not yet running is {@code CANCELLED} at once (200); a running
+	 * one is interrupted by its worker and ends {@code CANCELLED} when the worker
+	 * confirms (202, with {@code cancelRequestedAt}); a finished one is a 409.
+	 */
+	@PostMapping("/{id}/cancel")
+	ResponseEntity<TaskView> cancel(@PathVariable UUID id) {
+		Task task = this.transitions.cancel(List.of(id)).get(id);
+		if (task == null) {
+			Task finished = this.store.find(id).orElseThrow(() -> new TaskNotFoundException(id));
+			throw new TaskFinishedException(id, finished.status());
+		}
+		this.control.cancel(task);
+		return (task.status() == TaskStatus.CANCELLED) ? ResponseEntity.ok(view(task))
+				: ResponseEntity.accepted().body(view(task));
+	}
+
+	/**
+	 * Cancels the unfinished tasks the filter selects (a {@code status} or a {@code type}
+	 * is required) that were last changed before {@code until}, at most
+	 * {@code warren.master.bulk-limit} per request, as {@link #cancel}; answers how many
+	 * were cancelled or are being cancelled.
+	 */
+	@PostMapping("/cancel")
+	BulkAnswer cancelSelected(@RequestParam Map<String, String> parameters) {
+		TaskFilter filter = filter(parameters, BULK_PARAMETERS);
+		if (filter.status() == null && filter.type() == null) {
+			throw new InvalidTaskException("type", "or status is required to cancel tasks by filter");
+		}
+		if (filter.status() != null && filter.status().isTerminal()) {
+			throw new InvalidTaskException("status", "must be a status of unfinished tasks: " + TaskStatus.active());
+		}
+		Instant until = (filter.until() != null) ? filter.until() : Instant.now();
+		List<Task> cancelled = this.transitions.cancelSelected(
+				new TaskFilter(filter.status(), filter.type(), filter.errorCode(), filter.since(), until),
+				this.bulkLimit);
+		cancelled.forEach(this.control::cancel);
+		return new BulkAnswer(cancelled.size(), cancelled.size() == this.bulkLimit, until);
+	}
+
+	/**
 	 * Deletes the finished tasks the filter selects (a terminal {@code status} is
 	 * required), at most {@code warren.master.bulk-limit} per request; answers how many.
 	 */
@@ -166,7 +210,7 @@ class TaskController {
 	/**
 	 * What a bulk request did.
 	 *
-	 * @param count how many tasks it retried or deleted
+	 * @param count how many tasks it retried, cancelled or deleted
 	 * @param more whether it stopped at {@code warren.master.bulk-limit}: send it again,
 	 * with this {@code until}, for the rest
 	 * @param until the tasks it selected were last changed before this time
@@ -209,7 +253,7 @@ class TaskController {
 		return new TaskView(task.id(), task.type(), task.status(), task.priority(), payload, json(task.result()),
 				TaskView.ErrorView.of(task.error()), task.attempt(), lastAttempt, task.deliveries(), task.duplicates(),
 				task.workerId(), task.createdAt(), task.status().isWaiting() ? task.dueAt() : null, task.startedAt(),
-				task.finishedAt(), task.updatedAt(), history);
+				task.finishedAt(), task.updatedAt(), history, task.timeoutMs(), task.cancelRequestedAt());
 	}
 
 	/**

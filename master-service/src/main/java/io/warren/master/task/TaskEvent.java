@@ -33,6 +33,12 @@ public enum TaskEvent {
 	/** The task message of the current attempt reached the dead-letter queue. */
 	DEAD_LETTERED,
 
+	/**
+	 * A user cancelled the task before it ran, or its worker confirmed that it stopped it
+	 * (or was lost, or handed it back) after a cancel while it ran.
+	 */
+	CANCEL,
+
 	/** An operator started a new attempt of a failed task (manual retry, replay). */
 	NEW_ATTEMPT
 

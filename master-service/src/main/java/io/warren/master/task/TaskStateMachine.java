@@ -12,8 +12,8 @@ import java.util.Set;
  * overtake its started notice, a confirm may come after both), so a started notice or a
  * result is accepted from {@code PENDING}; a waiting task ({@code SCHEDULED},
  * {@code RETRYING}) moves only when due; a {@code FAILED} task moves only on
- * {@link TaskEvent#NEW_ATTEMPT}, a {@code SUCCEEDED} one never. Any move not in the table
- * is refused, and a refused event changes nothing.
+ * {@link TaskEvent#NEW_ATTEMPT}, a {@code SUCCEEDED} or {@code CANCELLED} one never. Any
+ * move not in the table is refused, and a refused event changes nothing.
  */
 public final class TaskStateMachine {
 
@@ -32,6 +32,9 @@ public final class TaskStateMachine {
 		allow(TaskStatus.SCHEDULED, TaskEvent.DUE, TaskStatus.PENDING);
 		allow(TaskStatus.RETRYING, TaskEvent.DUE, TaskStatus.PENDING);
 		allow(TaskStatus.FAILED, TaskEvent.NEW_ATTEMPT, TaskStatus.PENDING);
+		for (TaskStatus unfinished : TaskStatus.active()) {
+			allow(unfinished, TaskEvent.CANCEL, TaskStatus.CANCELLED);
+		}
 	}
 
 	private TaskStateMachine() {

@@ -34,11 +34,17 @@ public enum TaskStatus {
 	 * The handler threw and no attempt is left (or the failure is not retryable), the
 	 * task message was dead-lettered, or the task was poisoned. Terminal.
 	 */
-	FAILED;
+	FAILED,
 
-	/** Whether only an operator action can move a task out of this status. */
+	/**
+	 * Cancelled by a user: before it ran, or while it ran (its worker interrupted the
+	 * handler). Terminal and final: nothing moves it again.
+	 */
+	CANCELLED;
+
+	/** Whether the task is finished: only an operator action can move it again. */
 	public boolean isTerminal() {
-		return this == SUCCEEDED || this == FAILED;
+		return this == SUCCEEDED || this == FAILED || this == CANCELLED;
 	}
 
 	/** Whether the task waits in the store for a due time. */

@@ -34,17 +34,17 @@ public class TaskStore {
 
 	private static final String COLUMNS = "id, type, status, priority, payload, result, error_code, error_message, "
 			+ "attempt, deliveries, duplicates, worker_id, created_at, queued_at, started_at, finished_at, updated_at, "
-			+ "publish_after, max_attempts, budget_from";
+			+ "publish_after, max_attempts, budget_from, timeout_ms, cancel_requested_at";
 
 	private static final String SUMMARY_COLUMNS = "id, type, status, priority, error_code, attempt, deliveries, "
 			+ "duplicates, "
 			+ "worker_id, created_at, queued_at, started_at, finished_at, updated_at, publish_after, max_attempts, "
-			+ "budget_from";
+			+ "budget_from, timeout_ms, cancel_requested_at";
 
 	private static final String UPDATE = "UPDATE tasks SET status = ?, result = ?, error_code = ?, "
 			+ "error_message = ?, attempt = ?, deliveries = ?, duplicates = ?, worker_id = ?, queued_at = ?, "
 			+ "started_at = ?, finished_at = ?, updated_at = ?, publish_after = COALESCE(?, publish_after), "
-			+ "budget_from = ? WHERE id = ?";
+			+ "budget_from = ?, cancel_requested_at = ? WHERE id = ?";
 
 	/**
 	 * The order both databases sort UUIDs in (unsigned, most significant bits first):
@@ -75,10 +75,29 @@ public class TaskStore {
 		for (Task task : tasks) {
 			Instant due = (task.status().isWaiting()) ? task.dueAt() : publishAfter;
 			rows.add(new Object[] { task.id(), task.type(), task.status().name(), task.priority(), task.payload(),
-					task.attempt(), utc(task.createdAt()), utc(task.createdAt()), utc(due), task.maxAttempts() });
+					task.attempt(), utc(task.createdAt()), utc(task.createdAt()), utc(due), task.maxAttempts(),
+					task.timeoutMs() });
 		}
 		this.template.batchUpdate("INSERT INTO tasks (id, type, status, priority, payload, attempt, created_at, "
-				+ "updated_at, publish_after, max_attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows);
+				+ "updated_at, publish_after, max_attempts, timeout_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				rows);
+	}
+
+	/**
+	 * Those of the tasks that are {@code CANCELLED} or whose cancel waits for their
+	 * worker.
+	 */
+	public List<UUID> cancelledAmong(Collection<UUID> ids) {
+		List<UUID> cancelled = new ArrayList<>();
+		for (List<UUID> chunk : chunks(new ArrayList<>(ids))) {
+			cancelled.addAll(this.jdbc
+				.sql("SELECT id FROM tasks WHERE id IN (" + placeholders(chunk.size())
+						+ ") AND (status = 'CANCELLED' OR cancel_requested_at IS NOT NULL)")
+				.params(new ArrayList<Object>(chunk))
+				.query((rs, row) -> rs.getObject("id", UUID.class))
+				.list());
+		}
+		return cancelled;
 	}
 
 	/** The task, if stored. */
@@ -167,7 +186,7 @@ public class TaskStore {
 		return new Object[] { task.status().name(), task.result(), (error != null) ? error.code() : null,
 				(error != null) ? error.message() : null, task.attempt(), task.deliveries(), task.duplicates(),
 				task.workerId(), utc(task.queuedAt()), utc(task.startedAt()), utc(task.finishedAt()), utc(now),
-				utc(task.dueAt()), task.budgetFrom(), task.id() };
+				utc(task.dueAt()), task.budgetFrom(), utc(task.cancelRequestedAt()), task.id() };
 	}
 
 	/**
@@ -534,7 +553,7 @@ public class TaskStore {
 				rs.getString("worker_id"), instant(rs, "created_at"), instant(rs, "queued_at"),
 				instant(rs, "started_at"), instant(rs, "finished_at"), instant(rs, "updated_at"),
 				instant(rs, "publish_after"), (Integer) rs.getObject("max_attempts", Integer.class),
-				rs.getInt("budget_from"));
+				rs.getInt("budget_from"), rs.getObject("timeout_ms", Long.class), instant(rs, "cancel_requested_at"));
 	}
 
 	private static Task summary(ResultSet rs, int row) throws SQLException {
@@ -545,7 +564,8 @@ public class TaskStore {
 				rs.getInt("deliveries"), rs.getInt("duplicates"), rs.getString("worker_id"), instant(rs, "created_at"),
 				instant(rs, "queued_at"), instant(rs, "started_at"), instant(rs, "finished_at"),
 				instant(rs, "updated_at"), instant(rs, "publish_after"),
-				(Integer) rs.getObject("max_attempts", Integer.class), rs.getInt("budget_from"));
+				(Integer) rs.getObject("max_attempts", Integer.class), rs.getInt("budget_from"),
+				rs.getObject("timeout_ms", Long.class), instant(rs, "cancel_requested_at"));
 	}
 
 	private static Instant instant(ResultSet rs, String column) throws SQLException {

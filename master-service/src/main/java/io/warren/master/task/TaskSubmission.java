@@ -344,8 +344,27 @@ public class TaskSubmission {
 			throw new InvalidTaskException(prefix + "maxAttempts", "must be an integer from 1 to " + MAX_ATTEMPTS);
 		}
 		Instant runAt = runAt(request, prefix, now);
+		Long timeoutMs = timeout(request, prefix);
 		return Task.submitted(this.ids.next(), request.type(), priority,
-				this.wire.json().writeValueAsString(request.payload()), now, runAt, maxAttempts);
+				this.wire.json().writeValueAsString(request.payload()), now, runAt, maxAttempts, timeoutMs);
+	}
+
+	/**
+	 * The task's timeout in milliseconds: its own, else its type's on this master, else
+	 * {@code null} (the worker's setting applies).
+	 */
+	private Long timeout(SubmitTaskRequest request, String prefix) {
+		Duration timeout;
+		if (request.timeout() == null || request.timeout().isNull()) {
+			timeout = this.properties.timeoutOf(request.type());
+			return (timeout != null) ? timeout.toMillis() : null;
+		}
+		timeout = duration(request.timeout(), prefix + "timeout");
+		if (timeout.isZero() || timeout.compareTo(this.properties.maxTimeout()) > 0) {
+			throw new InvalidTaskException(prefix + "timeout",
+					"must be positive and at most " + this.properties.maxTimeout() + " (warren.master.max-timeout)");
+		}
+		return Math.max(1, timeout.toMillis());
 	}
 
 	/**
@@ -371,7 +390,7 @@ public class TaskSubmission {
 		if (request.delay() == null || request.delay().isNull()) {
 			return null;
 		}
-		Duration delay = delay(request.delay(), prefix);
+		Duration delay = duration(request.delay(), prefix + "delay");
 		if (delay.compareTo(this.properties.maxDelay()) > 0) {
 			throw new InvalidTaskException(prefix + "delay",
 					"is longer than " + this.properties.maxDelay() + " (warren.master.max-delay)");
@@ -379,21 +398,22 @@ public class TaskSubmission {
 		return now.plus(delay);
 	}
 
-	private static Duration delay(JsonNode delay, String prefix) {
+	/** A duration given as milliseconds or as an ISO-8601 duration, not negative. */
+	private static Duration duration(JsonNode value, String field) {
 		Duration parsed = null;
-		if (delay.isIntegralNumber() && delay.canConvertToLong()) {
-			parsed = Duration.ofMillis(delay.longValue());
+		if (value.isIntegralNumber() && value.canConvertToLong()) {
+			parsed = Duration.ofMillis(value.longValue());
 		}
-		else if (delay.isString()) {
+		else if (value.isString()) {
 			try {
-				parsed = Duration.parse(delay.stringValue());
+				parsed = Duration.parse(value.stringValue());
 			}
 			catch (DateTimeParseException ex) {
 				// refused below
 			}
 		}
 		if (parsed == null || parsed.isNegative()) {
-			throw new InvalidTaskException(prefix + "delay",
+			throw new InvalidTaskException(field,
 					"must be a number of milliseconds or an ISO-8601 duration such as PT30S, not negative");
 		}
 		return parsed;

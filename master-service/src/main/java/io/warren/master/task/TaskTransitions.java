@@ -239,6 +239,74 @@ public class TaskTransitions {
 		return retry(this.store.lockSelected(filter, limit));
 	}
 
+	/**
+	 * Cancels tasks: one not yet running ({@code PENDING}, {@code SCHEDULED},
+	 * {@code QUEUED}, {@code RETRYING}) becomes {@code CANCELLED} now; a {@code RUNNING}
+	 * one is marked, and ends {@code CANCELLED} when its worker confirms (or hands it
+	 * back, or is lost); a finished one is left as it is. Returns the tasks cancelled or
+	 * marked (a running one marked before included), as they are after the call; the
+	 * caller broadcasts the cancel to the workers.
+	 */
+	@Transactional
+	public Map<UUID, Task> cancel(Collection<UUID> taskIds) {
+		return cancel(taskIds, true);
+	}
+
+	private Map<UUID, Task> cancel(Collection<UUID> taskIds, boolean includeMarked) {
+		Batch batch = new Batch(taskIds, false);
+		Map<UUID, Task> cancelled = new LinkedHashMap<>();
+		for (UUID id : taskIds) {
+			Task task = batch.current.get(id);
+			if (task != null && !task.status().isTerminal() && (includeMarked || task.cancelRequestedAt() == null)) {
+				batch.cancel(task);
+				cancelled.put(id, batch.current.get(id));
+			}
+		}
+		batch.write();
+		return cancelled;
+	}
+
+	/**
+	 * Cancels the unfinished tasks the filter selects, at most {@code limit} (rows
+	 * another transaction holds are skipped), as {@link #cancel}; returns those cancelled
+	 * or marked now (a running task marked before is not counted again). A filter without
+	 * a status selects every unfinished status.
+	 */
+	@Transactional
+	public List<Task> cancelSelected(TaskFilter filter, int limit) {
+		List<UUID> ids = new ArrayList<>();
+		List<TaskStatus> statuses = (filter.status() != null) ? List.of(filter.status()) : TaskStatus.active();
+		for (TaskStatus status : statuses) {
+			if (ids.size() < limit && !status.isTerminal()) {
+				ids.addAll(this.store.lockSelected(
+						new TaskFilter(status, filter.type(), filter.errorCode(), filter.since(), filter.until()),
+						limit - ids.size()));
+			}
+		}
+		return List.copyOf(cancel(ids, false).values());
+	}
+
+	/**
+	 * Ends the current attempt of {@code RUNNING} tasks whose worker was lost: failed
+	 * {@code WORKER_LOST}, retryable (so retried as the policy allows), or
+	 * {@code CANCELLED} if a cancel was waiting. Only a task still {@code RUNNING} on the
+	 * given worker at the given attempt moves. Returns the tasks that moved.
+	 */
+	@Transactional
+	public List<Task> workerLost(Map<UUID, TaskAttempt> attempts, Map<UUID, String> workers) {
+		Batch batch = new Batch(attempts.keySet(), false);
+		List<Task> moved = new ArrayList<>();
+		for (Map.Entry<UUID, TaskAttempt> entry : attempts.entrySet()) {
+			Task task = batch.current.get(entry.getKey());
+			if (task != null && task.status() == TaskStatus.RUNNING && task.attempt() == entry.getValue().attempt()
+					&& workers.get(task.id()).equals(task.workerId())) {
+				moved.add(batch.lost(task));
+			}
+		}
+		batch.write();
+		return moved;
+	}
+
 	/** Fails the task whose message was dead-lettered, if that attempt is current. */
 	@Transactional
 	public Applied deadLettered(UUID taskId, Integer attempt, TaskError error) {
@@ -305,6 +373,8 @@ public class TaskTransitions {
 
 		private final Map<String, Integer> stale = new HashMap<>();
 
+		private final Map<String, Integer> timedOut = new HashMap<>();
+
 		Batch(Collection<UUID> taskIds, boolean withDeliveries) {
 			this.before = TaskTransitions.this.store.lockAll(taskIds);
 			this.current = new LinkedHashMap<>(this.before);
@@ -345,6 +415,13 @@ public class TaskTransitions {
 				if (unreleased(task) >= TaskTransitions.this.maxDeliveries && !task.status().isTerminal()) {
 					poison(task, notice);
 					return Applied.POISONED;
+				}
+				if (task.status() == TaskStatus.CANCELLED || task.cancelRequestedAt() != null) {
+					if (!asking.contains(notice.deliveryId())) {
+						// it started: an execution, which its worker is told to stop
+						this.current.put(task.id(), countDelivery(task, reply));
+					}
+					return Applied.CANCELLED;
 				}
 				if (asking.contains(notice.deliveryId())
 						&& TaskStateMachine.next(task.status(), TaskEvent.STARTED).isEmpty()) {
@@ -515,7 +592,7 @@ public class TaskTransitions {
 			if (!changed.isEmpty()) {
 				TaskTransitions.this.store.updateAll(changed, this.now);
 			}
-			TasksChanged event = new TasksChanged(this.changes, this.duplicates, this.stale);
+			TasksChanged event = new TasksChanged(this.changes, this.duplicates, this.stale, this.timedOut);
 			if (!event.isEmpty()) {
 				afterCommit(() -> TaskTransitions.this.events.publishEvent(event));
 			}
@@ -551,12 +628,22 @@ public class TaskTransitions {
 			if (!notice.workerId().equals(task.workerId())) {
 				return null;
 			}
+			if (task.cancelRequestedAt() != null) {
+				// no need to run it elsewhere
+				return cancelled(task, null, null, this.now);
+			}
 			return TaskStateMachine.next(task.status(), TaskEvent.RELEASED).map(task::released).orElse(null);
 		}
 
 		private Task finish(Task task, TaskResult result) {
 			String value = null;
 			TaskError error = ReplyChecks.storable(result.error());
+			if (error != null && TaskError.TIMED_OUT.equals(error.code())) {
+				this.timedOut.merge(task.type(), 1, Integer::sum);
+			}
+			if (task.cancelRequestedAt() != null && result.outcome() == Outcome.FAILED) {
+				return cancelled(task, result.workerId(), result.startedAt(), result.finishedAt());
+			}
 			if (result.outcome() == Outcome.SUCCEEDED) {
 				value = TaskTransitions.this.wire.json().writeValueAsString(result.result());
 				if (ReplyChecks.tooLarge(value, TaskTransitions.this.maxResultBytes)) {
@@ -595,6 +682,69 @@ public class TaskTransitions {
 						error.code(), task.attempt() + 1, due);
 				return ended.nextAttempt(status, due, false, this.now);
 			}).orElse(null);
+		}
+
+		/**
+		 * Cancels a task not running now, or marks a running one (its worker is told);
+		 * leaves a finished one.
+		 */
+		void cancel(Task task) {
+			if (task.status() == TaskStatus.RUNNING) {
+				if (task.cancelRequestedAt() == null) {
+					log.info("task {} cancel asked for while it runs on worker {}", task.id(), task.workerId());
+					this.current.put(task.id(), task.cancelRequested(this.now));
+				}
+				return;
+			}
+			if (TaskStateMachine.next(task.status(), TaskEvent.CANCEL).isPresent()) {
+				log.info("task {} CANCELLED while {}", task.id(), task.status());
+				Task next = cancelled(task, null, null, this.now);
+				this.current.put(task.id(), next);
+				this.changes.add(new TaskChange(task.id(), task.type(), task.status(), next.status(), task.createdAt(),
+						next.startedAt(), this.now, false));
+			}
+		}
+
+		/**
+		 * The task {@code CANCELLED}, from any unfinished status (the caller records the
+		 * move); the error says when it was cancelled.
+		 */
+		private Task cancelled(Task task, String worker, Instant started, Instant finished) {
+			TaskStatus status = TaskStateMachine.next(task.status(), TaskEvent.CANCEL).orElseThrow();
+			String message = (task.status() == TaskStatus.RUNNING) ? "cancelled while it ran"
+					: "cancelled before it ran (" + task.status() + ")";
+			return task.finished(status, null, new TaskError(TaskError.CANCELLED, message, false), worker, started,
+					finished);
+		}
+
+		/**
+		 * A running task whose worker is lost: cancelled if a cancel waited, else its
+		 * attempt fails {@code WORKER_LOST}, retried as the policy allows.
+		 */
+		Task lost(Task task) {
+			Task next;
+			if (task.cancelRequestedAt() != null) {
+				next = cancelled(task, null, null, this.now);
+			}
+			else {
+				TaskError error = new TaskError(TaskError.WORKER_LOST, "worker " + abbreviated(task.workerId())
+						+ " was lost while it ran the task (no heartbeat), and no other worker took it", true);
+				Instant due = TaskTransitions.this.retries.nextAttemptDue(task, error, this.now);
+				if (due != null) {
+					Task ended = task.finished(TaskStatus.FAILED, null, error, null, null, this.now);
+					this.endedAttempts.add(AttemptRecord.of(ended, TaskStatus.FAILED));
+					next = ended.nextAttempt(TaskStatus.RETRYING, due, false, this.now);
+				}
+				else {
+					next = task.finished(TaskStatus.FAILED, null, error, null, null, this.now);
+				}
+			}
+			this.changes.add(new TaskChange(task.id(), task.type(), task.status(), next.status(), task.createdAt(),
+					task.startedAt(), this.now, false));
+			log.warn("task {} attempt {} on lost worker {}: {}", task.id(), task.attempt(),
+					abbreviated(task.workerId()), next.status());
+			this.current.put(task.id(), next);
+			return next;
 		}
 
 		/** Why the reply cannot be applied to the task, or {@code null}. */

@@ -32,18 +32,23 @@ import tools.jackson.databind.JsonNode;
  * result was recorded)
  * @param history every attempt so far, oldest first; the current one last unless it is
  * still waiting for its due time
+ * @param timeoutMs how long one run may take, as submitted or from the type's master
+ * settings; null leaves it to the worker
+ * @param cancelRequestedAt when a cancel was asked for while the task ran (it ends
+ * {@code CANCELLED} when its worker stops it), else null
  */
 public record TaskView(UUID id, String type, TaskStatus status, int priority, JsonNode payload, JsonNode result,
 		ErrorView error, int attempts, int maxAttempts, int deliveries, int duplicates, String workerId,
 		Instant createdAt, Instant runAt, Instant startedAt, Instant finishedAt, Instant updatedAt,
-		List<AttemptView> history) {
+		List<AttemptView> history, Long timeoutMs, Instant cancelRequestedAt) {
 
 	/**
 	 * Why a task failed.
 	 *
 	 * @param code {@code HANDLER_ERROR}, {@code INVALID_PAYLOAD}, {@code MALFORMED},
 	 * {@code DEAD_LETTERED}, {@code POISONED}, {@code REPLY_REFUSED},
-	 * {@code RESULT_TOO_LARGE}, or a worker's own code
+	 * {@code RESULT_TOO_LARGE}, {@code TIMED_OUT}, {@code WORKER_LOST},
+	 * {@code CANCELLED}, or a worker's own code
 	 * @param message what went wrong
 	 */
 	public record ErrorView(String code, String message) {

@@ -12,17 +12,25 @@ import java.util.Map;
  * @param duplicates duplicate executions detected, by task type
  * @param stale replies or dead letters for an attempt that is no longer current, by kind
  * ({@code started}, {@code result}, {@code released}, {@code dead-letter})
+ * @param timedOut attempts that ended {@code TIMED_OUT}, by task type
  */
-public record TasksChanged(List<TaskChange> changes, Map<String, Integer> duplicates, Map<String, Integer> stale) {
+public record TasksChanged(List<TaskChange> changes, Map<String, Integer> duplicates, Map<String, Integer> stale,
+		Map<String, Integer> timedOut) {
 
 	public TasksChanged {
 		changes = List.copyOf(changes);
 		duplicates = Map.copyOf(duplicates);
 		stale = Map.copyOf(stale);
+		timedOut = Map.copyOf(timedOut);
+	}
+
+	/** Moves and counts, without timeouts. */
+	public TasksChanged(List<TaskChange> changes, Map<String, Integer> duplicates, Map<String, Integer> stale) {
+		this(changes, duplicates, stale, Map.of());
 	}
 
 	boolean isEmpty() {
-		return this.changes.isEmpty() && this.duplicates.isEmpty() && this.stale.isEmpty();
+		return this.changes.isEmpty() && this.duplicates.isEmpty() && this.stale.isEmpty() && this.timedOut.isEmpty();
 	}
 
 }

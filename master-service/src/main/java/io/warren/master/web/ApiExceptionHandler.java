@@ -3,6 +3,7 @@ package io.warren.master.web;
 import io.warren.master.task.IdempotencyKeyReusedException;
 import io.warren.master.task.InvalidTaskException;
 import io.warren.master.task.SubmissionsBusyException;
+import io.warren.master.task.TaskFinishedException;
 import io.warren.master.task.TaskNotFoundException;
 import io.warren.master.task.TaskNotRetryableException;
 import io.warren.master.task.TaskTypeRefusedException;
@@ -70,6 +71,14 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	ProblemDetail notRetryable(TaskNotRetryableException ex) {
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, ex.getMessage());
 		problem.setTitle("Task not retryable");
+		problem.setProperty("taskStatus", ex.status().name());
+		return problem;
+	}
+
+	@ExceptionHandler
+	ProblemDetail finished(TaskFinishedException ex) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, ex.getMessage());
+		problem.setTitle("Task finished");
 		problem.setProperty("taskStatus", ex.status().name());
 		return problem;
 	}

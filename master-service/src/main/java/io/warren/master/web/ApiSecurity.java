@@ -12,10 +12,11 @@ import org.springframework.context.annotation.Import;
 import org.springframework.http.HttpMethod;
 
 /**
- * Who may use the task API: {@code submit} to submit, {@code read} to read and list
- * ({@code admin} may do both); the API's own description is public. A master without keys
- * does not start, unless security is switched off explicitly: it holds every task's
- * payload.
+ * Who may use the task API: {@code submit} to submit, retry and cancel, {@code read} to
+ * read and list tasks, workers and types, {@code admin} to delete tasks and pause types
+ * ({@code admin} may do everything); the API's own description is public. A master
+ * without keys does not start, unless security is switched off explicitly: it holds every
+ * task's payload.
  */
 @Configuration(proxyBeanMethods = false)
 @Import(ApiKeySecurityConfiguration.class)
@@ -34,13 +35,17 @@ public class ApiSecurity {
 		return (rules) -> rules.requestMatchers(HttpMethod.GET, "/api/v1/openapi.yaml")
 			.permitAll()
 			.requestMatchers(HttpMethod.POST, "/api/v1/tasks", "/api/v1/tasks/batch", "/api/v1/tasks/retry",
-					"/api/v1/tasks/*/retry")
+					"/api/v1/tasks/*/retry", "/api/v1/tasks/cancel", "/api/v1/tasks/*/cancel")
 			.hasRole(Role.SUBMIT.name())
 			.requestMatchers(HttpMethod.DELETE, "/api/v1/tasks")
 			.hasRole(Role.ADMIN.name())
-			.requestMatchers(HttpMethod.GET, "/api/v1/tasks", "/api/v1/tasks/*")
+			.requestMatchers(HttpMethod.POST, "/api/v1/types/*/pause", "/api/v1/types/*/resume")
+			.hasRole(Role.ADMIN.name())
+			.requestMatchers(HttpMethod.GET, "/api/v1/tasks", "/api/v1/tasks/*", "/api/v1/workers", "/api/v1/workers/*",
+					"/api/v1/types")
 			.hasRole(Role.READ.name())
-			.requestMatchers(HttpMethod.HEAD, "/api/v1/tasks", "/api/v1/tasks/*")
+			.requestMatchers(HttpMethod.HEAD, "/api/v1/tasks", "/api/v1/tasks/*", "/api/v1/workers",
+					"/api/v1/workers/*", "/api/v1/types")
 			.hasRole(Role.READ.name());
 	}
 

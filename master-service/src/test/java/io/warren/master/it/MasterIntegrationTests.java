@@ -12,6 +12,8 @@ import java.util.UUID;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.warren.master.task.TaskTransitions;
+import io.warren.protocol.ControlMessage;
+import io.warren.protocol.Heartbeat;
 import io.warren.protocol.Outcome;
 import io.warren.protocol.ProtocolHeaders;
 import io.warren.protocol.ReleasedNotice;
@@ -75,6 +77,9 @@ abstract class MasterIntegrationTests {
 	@Autowired
 	MeterRegistry meters;
 
+	@Autowired
+	io.warren.master.workers.WorkerRegistry registry;
+
 	WarrenApi api;
 
 	WireFormat wire = new WireFormat("test-worker");
@@ -105,6 +110,9 @@ abstract class MasterIntegrationTests {
 		properties.add("warren.master.retry.initial-backoff=100ms");
 		properties.add("warren.master.retry.max-backoff=400ms");
 		properties.add("warren.master.types.[it.retry.typed].retry.max-attempts=2");
+		properties.add("warren.master.types.[it.timeout.typed].timeout=45s");
+		properties.add("warren.master.workers.check-interval=200ms");
+		properties.add("warren.master.workers.lost-task-grace=1s");
 		// the tests' bare key, two keys with one role each, and an admin key given hashed
 		properties.add("warren.security.api-keys=" + String.join(",", WarrenApi.TEST_KEY, "reader:read:" + READER_KEY,
 				"submitter:submit:" + SUBMITTER_KEY, "ops:admin:" + ApiKeys.HASHED_PREFIX + ApiKeys.sha256(OPS_KEY)));
@@ -303,12 +311,7 @@ abstract class MasterIntegrationTests {
 		String type = type("pdf.render.a4");
 		String id = this.api.accepted(type, "{\"pages\":3}");
 		String p = prefix() + "warren.v1.";
-		com.rabbitmq.client.ConnectionFactory factory = new com.rabbitmq.client.ConnectionFactory();
-		TestBroker.Endpoint endpoint = TestBroker.endpoint();
-		factory.setHost(endpoint.host());
-		factory.setPort(endpoint.port());
-		factory.setUsername(endpoint.username());
-		factory.setPassword(endpoint.password());
+		com.rabbitmq.client.ConnectionFactory factory = plainClient();
 		List<String> returned = new ArrayList<>();
 		try (com.rabbitmq.client.Connection connection = factory.newConnection();
 				com.rabbitmq.client.Channel channel = connection.createChannel()) {
@@ -367,6 +370,114 @@ abstract class MasterIntegrationTests {
 		assertThat(recorded.get("workerId").asString()).isEqualTo("php-7");
 		assertThat(recorded.get("deliveries").asInt()).isEqualTo(1);
 		assertThat(recorded.get("duplicates").asInt()).isZero();
+	}
+
+	/**
+	 * A worker that follows docs/protocol.md §3.7 and §3.8 with a plain AMQP client: its
+	 * own control queue, a hello answered with the paused types, a cancel of the task it
+	 * runs, and its report of the stop.
+	 */
+	@Test
+	void workerWrittenFromTheProtocolDocumentFollowsTheControlChannel() throws Exception {
+		String type = type("php.control");
+		String p = prefix() + "warren.v1.";
+		assertThat(this.api.post("/api/v1/types/php.control.paused/pause", "").status()).isEqualTo(200);
+		String id = this.api.post("/api/v1/tasks", "{\"type\":\"" + type + "\",\"payload\":{},\"timeout\":\"PT90S\"}")
+			.body()
+			.get("id")
+			.asString();
+		com.rabbitmq.client.ConnectionFactory factory = plainClient();
+		String workerId = "php-" + UUID.randomUUID();
+		try (com.rabbitmq.client.Connection connection = factory.newConnection();
+				com.rabbitmq.client.Channel channel = connection.createChannel()) {
+			channel.confirmSelect();
+			// §2: the control exchange, this worker's own queue bound to it, and the
+			// heartbeats queue with exactly its documented arguments
+			channel.exchangeDeclare(p + "control", "fanout", true);
+			channel.exchangeDeclare(p + "results", "topic", true);
+			String control = p + "control." + UUID.randomUUID();
+			channel.queueDeclare(control, false, true, true, null);
+			channel.queueBind(control, p + "control", "");
+			channel.queueDeclare(p + "heartbeats", true, false, false,
+					Map.of("x-queue-type", "classic", "x-message-ttl", 60000));
+			channel.queueBind(p + "heartbeats", p + "results", "heartbeat");
+			String now = Instant.now().toString();
+			// §3.8: the hello, answered with the paused types
+			String hello = "{\"workerId\":\"" + workerId
+					+ "\",\"event\":\"hello\",\"state\":\"RUNNING\",\"host\":\"web-9\","
+					+ "\"version\":\"1.0.0\",\"intervalMs\":60000,\"startedAt\":\"" + now + "\",\"sentAt\":\"" + now
+					+ "\",\"types\":[{\"type\":\"" + type + "\",\"concurrency\":1,\"paused\":false,\"stopped\":null},"
+					+ "{\"type\":\"php.control.paused\",\"concurrency\":1,\"paused\":false,\"stopped\":null}],\"running\":[]}";
+			channel.basicPublish(p + "results", "heartbeat", false, transient_("warren.heartbeat"),
+					hello.getBytes(StandardCharsets.UTF_8));
+			JsonNode state = nextControl(channel, control, "state", null);
+			assertThat(state.get("pausedTypes").toString()).contains("php.control.paused");
+			await().until(() -> this.api.get("/api/v1/workers/" + workerId).status() == 200);
+			assertThat(this.api.get("/api/v1/workers/" + workerId).body().get("host").asString()).isEqualTo("web-9");
+
+			// §3.2: the task message carries its timeout; §3.3 the started notice
+			com.rabbitmq.client.GetResponse[] got = new com.rabbitmq.client.GetResponse[1];
+			await().ignoreExceptions().until(() -> (got[0] = channel.basicGet(p + "task." + type, false)) != null);
+			JsonNode task = this.wire.json().readTree(got[0].getBody());
+			assertThat(task.get("timeoutMs").asLong()).isEqualTo(90_000);
+			String common = "\"taskId\":\"" + id + "\",\"type\":\"" + type + "\",\"attempt\":1,\"deliveryId\":\""
+					+ UUID.randomUUID() + "\",\"workerId\":\"" + workerId + "\",\"redelivered\":false";
+			publishReply(channel, p, "started." + type, id, 1, "warren.started",
+					"{" + common + ",\"startedAt\":\"" + now + "\"}");
+			await().until(() -> "RUNNING".equals(this.api.status(id)));
+
+			// §3.7: the cancel, then the worker's report of the stop (§3.4)
+			assertThat(this.api.post("/api/v1/tasks/" + id + "/cancel", "").status()).isEqualTo(202);
+			JsonNode cancel = nextControl(channel, control, "cancel", id);
+			assertThat(cancel.get("attempt").asInt()).isEqualTo(1);
+			publishReply(channel, p, "result." + type, id, 1, "warren.result",
+					"{" + common + ",\"outcome\":\"FAILED\",\"result\":null,\"error\":{\"code\":\"CANCELLED\","
+							+ "\"message\":\"cancelled while it ran\",\"retryable\":false},\"startedAt\":\"" + now
+							+ "\",\"finishedAt\":\"" + Instant.now() + "\"}");
+			channel.basicAck(got[0].getEnvelope().getDeliveryTag(), false);
+			await().until(() -> "CANCELLED".equals(this.api.status(id)));
+		}
+		this.api.post("/api/v1/types/php.control.paused/resume", "");
+	}
+
+	/** A plain AMQP client of the test broker, as a worker in another language has. */
+	private static com.rabbitmq.client.ConnectionFactory plainClient() {
+		com.rabbitmq.client.ConnectionFactory factory = new com.rabbitmq.client.ConnectionFactory();
+		TestBroker.Endpoint endpoint = TestBroker.endpoint();
+		factory.setHost(endpoint.host());
+		factory.setPort(endpoint.port());
+		factory.setUsername(endpoint.username());
+		factory.setPassword(endpoint.password());
+		return factory;
+	}
+
+	private static com.rabbitmq.client.AMQP.BasicProperties transient_(String kind) {
+		return new com.rabbitmq.client.AMQP.BasicProperties.Builder().deliveryMode(1)
+			.contentType("application/json")
+			.contentEncoding("utf-8")
+			.type(kind)
+			.headers(Map.of("x-warren-protocol", 1))
+			.build();
+	}
+
+	/** The next control message of the kind (and task) on a plain AMQP queue. */
+	private JsonNode nextControl(com.rabbitmq.client.Channel channel, String queue, String kind, String taskId) {
+		JsonNode[] found = new JsonNode[1];
+		await().until(() -> {
+			com.rabbitmq.client.GetResponse response = channel.basicGet(queue, true);
+			if (response == null) {
+				return false;
+			}
+			assertThat(response.getProps().getType()).isEqualTo("warren.control");
+			JsonNode message = this.wire.json().readTree(response.getBody());
+			if (message.get("kind").asString().equals(kind)
+					&& (taskId == null || taskId.equals(message.get("taskId").asString()))) {
+				found[0] = message;
+				return true;
+			}
+			return false;
+		});
+		return found[0];
 	}
 
 	private static void publishReply(com.rabbitmq.client.Channel channel, String p, String routingKey, String taskId,
@@ -754,6 +865,340 @@ abstract class MasterIntegrationTests {
 		sendStartedAsking(task, UUID.randomUUID(), answers);
 		assertThat(verdict(answers).run()).isFalse();
 		assertThat(this.worker.receive(other)).isNull();
+	}
+
+	@Test
+	void taskNotYetRunningIsCancelledAtOnceNeverRunsAndAFinishedOneIsAConflict() {
+		String type = type("it.cancel.queued");
+		String control = controlQueue();
+		String id = this.api.accepted(type, "{\"rows\":10000}");
+		TaskMessage task = this.wire.readTask(take(type));
+		await().until(() -> "QUEUED".equals(this.api.status(id)));
+
+		WarrenApi.Answer cancelled = this.api.post("/api/v1/tasks/" + id + "/cancel", "");
+		assertThat(cancelled.status()).isEqualTo(200);
+		assertThat(cancelled.body().get("status").asString()).isEqualTo("CANCELLED");
+		assertThat(cancelled.body().get("error").get("code").asString()).isEqualTo(TaskError.CANCELLED);
+		assertThat(control(control, ControlMessage.CANCEL, task.id()).attempt()).isEqualTo(1);
+		assertThat(counter("warren.tasks.cancelled", type)).isEqualTo(1);
+
+		// a worker that missed the broadcast starts it: told again to stop it, and the
+		// delivery is counted as the execution it is
+		sendStarted(task, UUID.randomUUID(), "late-worker");
+		assertThat(control(control, ControlMessage.CANCEL, task.id())).isNotNull();
+		await().until(() -> this.api.task(id).get("deliveries").asInt() == 1);
+		// its late result, success or failure, changes nothing
+		sendResult(task, UUID.randomUUID(), Outcome.SUCCEEDED, "{\"done\":true}");
+		sendResult(task, "late-worker", Outcome.FAILED, null,
+				new TaskError(TaskError.CANCELLED, "cancelled while it ran", false));
+		String barrier = this.api.accepted(type, "{}");
+		TaskMessage barrierTask = this.wire.readTask(take(type));
+		sendResult(barrierTask, UUID.randomUUID(), Outcome.SUCCEEDED, "1");
+		await().until(() -> "SUCCEEDED".equals(this.api.status(barrier)));
+		JsonNode view = this.api.task(id);
+		assertThat(view.get("status").asString()).isEqualTo("CANCELLED");
+		assertThat(view.get("result").isNull()).isTrue();
+
+		WarrenApi.Answer again = this.api.post("/api/v1/tasks/" + id + "/cancel", "");
+		assertThat(again.status()).isEqualTo(409);
+		assertThat(again.contentType()).startsWith("application/problem+json");
+		assertThat(again.body().get("taskStatus").asString()).isEqualTo("CANCELLED");
+		assertThat(this.api.post("/api/v1/tasks/" + barrier + "/cancel", "").body().get("taskStatus").asString())
+			.isEqualTo("SUCCEEDED");
+		assertThat(this.api.post("/api/v1/tasks/" + UUID.randomUUID() + "/cancel", "").status()).isEqualTo(404);
+		assertThat(this.api.post("/api/v1/tasks/not-an-id/cancel", "").status()).isEqualTo(400);
+
+		// a delayed task cancelled while it waits is never published
+		String later = this.api.post("/api/v1/tasks", "{\"type\":\"" + type + "\",\"payload\":{},\"delay\":\"PT1S\"}")
+			.body()
+			.get("id")
+			.asString();
+		assertThat(this.api.post("/api/v1/tasks/" + later + "/cancel", "").body().get("status").asString())
+			.isEqualTo("CANCELLED");
+		String after = this.api.post("/api/v1/tasks", "{\"type\":\"" + type + "\",\"payload\":{},\"delay\":1500}")
+			.body()
+			.get("id")
+			.asString();
+		TaskMessage published = this.wire.readTask(take(type));
+		assertThat(published.id()).as("the delayed task due after the cancelled one").hasToString(after);
+	}
+
+	@Test
+	void runningTaskEndsCancelledWhenItsWorkerStopsItAndOneThatFinishesFirstKeepsItsResult() {
+		String type = type("it.cancel.running");
+		String control = controlQueue();
+		String id = this.api.accepted(type, "{}");
+		TaskMessage task = this.wire.readTask(take(type));
+		UUID delivery = UUID.randomUUID();
+		sendStarted(task, delivery, "busy-worker");
+		await().until(() -> "RUNNING".equals(this.api.status(id)));
+
+		WarrenApi.Answer asked = this.api.post("/api/v1/tasks/" + id + "/cancel", "");
+		assertThat(asked.status()).isEqualTo(202);
+		assertThat(asked.body().get("status").asString()).isEqualTo("RUNNING");
+		assertThat(asked.body().get("cancelRequestedAt").isNull()).isFalse();
+		assertThat(control(control, ControlMessage.CANCEL, task.id())).isNotNull();
+		assertThat(this.api.post("/api/v1/tasks/" + id + "/cancel", "").status()).as("asked again").isEqualTo(202);
+		sendResult(task, "busy-worker", Outcome.FAILED, null,
+				new TaskError(TaskError.CANCELLED, "cancelled while it ran", false));
+		await().until(() -> "CANCELLED".equals(this.api.status(id)));
+		assertThat(this.api.task(id).get("history")).hasSize(1);
+
+		// the handler returned before the cancel reached it: its result stands
+		String quick = this.api.accepted(type, "{}");
+		TaskMessage quickTask = this.wire.readTask(take(type));
+		sendStarted(quickTask, UUID.randomUUID());
+		await().until(() -> "RUNNING".equals(this.api.status(quick)));
+		assertThat(this.api.post("/api/v1/tasks/" + quick + "/cancel", "").status()).isEqualTo(202);
+		sendResult(quickTask, UUID.randomUUID(), Outcome.SUCCEEDED, "42");
+		await().until(() -> "SUCCEEDED".equals(this.api.status(quick)));
+
+		// a worker that stops hands a cancelled task back: it ends, it is not queued
+		// again
+		String handed = this.api.accepted(type, "{}");
+		TaskMessage handedTask = this.wire.readTask(take(type));
+		UUID handedDelivery = UUID.randomUUID();
+		sendStarted(handedTask, handedDelivery, "stopping-worker");
+		await().until(() -> "RUNNING".equals(this.api.status(handed)));
+		this.api.post("/api/v1/tasks/" + handed + "/cancel", "");
+		sendReleased(handedTask, handedDelivery, "stopping-worker");
+		await().until(() -> "CANCELLED".equals(this.api.status(handed)));
+	}
+
+	@Test
+	void tasksAreCancelledByFilterAndTheFilterIsChecked() {
+		String type = type("it.cancel.bulk");
+		List<String> ids = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			ids.add(this.api.accepted(type, "{\"i\":" + i + "}"));
+		}
+		String other = this.api.accepted(type("it.cancel.bulk.other"), "{}");
+		await().until(() -> ids.stream().allMatch((id) -> "QUEUED".equals(this.api.status(id))));
+
+		assertThat(this.api.post("/api/v1/tasks/cancel", "").status()).as("no filter").isEqualTo(400);
+		assertThat(this.api.post("/api/v1/tasks/cancel?status=SUCCEEDED", "").status()).isEqualTo(400);
+		assertThat(this.api.post("/api/v1/tasks/cancel?typo=" + type, "").status()).isEqualTo(400);
+		WarrenApi.Answer answer = this.api.post("/api/v1/tasks/cancel?type=" + type, "");
+		assertThat(answer.status()).isEqualTo(200);
+		assertThat(answer.body().get("count").asInt()).isEqualTo(3);
+		assertThat(answer.body().get("more").asBoolean()).isFalse();
+		assertThat(ids).allSatisfy((id) -> assertThat(this.api.status(id)).isEqualTo("CANCELLED"));
+		assertThat(this.api.status(other)).isNotEqualTo("CANCELLED");
+		assertThat(this.api.post("/api/v1/tasks/cancel?type=" + type, "").body().get("count").asInt()).isZero();
+	}
+
+	@Test
+	void taskMessageCarriesTheTasksOwnTimeoutElseItsTypesAndTimeoutsAreValidated() {
+		String type = type("it.timeout.typed");
+		String own = this.api.post("/api/v1/tasks", "{\"type\":\"" + type + "\",\"payload\":{},\"timeout\":\"PT2M\"}")
+			.body()
+			.get("id")
+			.asString();
+		assertThat(this.wire.readTask(take(type)).timeoutMs()).isEqualTo(120_000L);
+		assertThat(this.api.task(own).get("timeoutMs").asLong()).isEqualTo(120_000L);
+		this.api.accepted(type, "{}");
+		assertThat(this.wire.readTask(take(type)).timeoutMs()).as("the type's, on the master").isEqualTo(45_000L);
+		String untimed = type("it.timeout.none");
+		this.api.post("/api/v1/tasks", "{\"type\":\"" + untimed + "\",\"payload\":{},\"timeout\":1500}");
+		assertThat(this.wire.readTask(take(untimed)).timeoutMs()).isEqualTo(1500L);
+		this.api.accepted(untimed, "{}");
+		assertThat(this.wire.readTask(take(untimed)).timeoutMs()).as("left to the worker").isNull();
+
+		for (String bad : List.of("0", "-5", "\"soon\"", "\"PT0S\"", "2.5", "\"P400D\"", "true",
+				"99999999999999999999")) {
+			WarrenApi.Answer answer = this.api.post("/api/v1/tasks",
+					"{\"type\":\"" + untimed + "\",\"payload\":{},\"timeout\":" + bad + "}");
+			assertThat(answer.status()).as("timeout %s", bad).isEqualTo(400);
+			assertThat(answer.body().get("field").asString()).as("timeout %s", bad).isEqualTo("timeout");
+		}
+	}
+
+	@Test
+	void heartbeatsFillTheRegistryAndAWorkerIsLostAfterThreeMissedBeatsOrStoppedByItsGoodbye() {
+		String type = type("it.registry");
+		String id = this.api.accepted(type, "{}");
+		TaskMessage task = this.wire.readTask(take(type));
+		UUID delivery = UUID.randomUUID();
+		String worker = "php-worker-" + UUID.randomUUID();
+		Instant started = Instant.now();
+		sendStarted(task, delivery, worker);
+		sendHeartbeat(new Heartbeat(worker, Heartbeat.HELLO, "RUNNING", "web-3", "1.2.0", 200, started, Instant.now(),
+				List.of(new Heartbeat.TypeState(type, 4, false, null)),
+				List.of(new Heartbeat.RunningTask(task.id(), type, 1, delivery, started, null))));
+
+		await().until(() -> this.api.get("/api/v1/workers/" + worker).status() == 200);
+		JsonNode listed = this.api.get("/api/v1/workers/" + worker).body();
+		assertThat(listed.get("state").asString()).isEqualTo("RUNNING");
+		assertThat(listed.get("host").asString()).isEqualTo("web-3");
+		assertThat(listed.get("types").get(0).get("concurrency").asInt()).isEqualTo(4);
+		assertThat(listed.get("running").get(0).get("taskId").asString()).isEqualTo(id);
+		assertThat(this.api.get("/api/v1/workers").body().get("items").findValuesAsString("id")).contains(worker);
+		assertThat(this.api.get("/api/v1/workers/" + UUID.randomUUID()).status()).isEqualTo(404);
+		await().until(() -> gauge("warren.workers", "state", "RUNNING") >= 1);
+
+		// no beat for three intervals: lost
+		await().until(() -> "LOST".equals(this.api.get("/api/v1/workers/" + worker).body().get("state").asString()));
+		await().until(() -> gauge("warren.workers", "state", "LOST") >= 1);
+		// back (a long GC pause): live again, then a goodbye
+		sendHeartbeat(new Heartbeat(worker, Heartbeat.BEAT, "DRAINING", "web-3", "1.2.0", 200, started, Instant.now(),
+				List.of(), List.of()));
+		await()
+			.until(() -> "DRAINING".equals(this.api.get("/api/v1/workers/" + worker).body().get("state").asString()));
+		sendHeartbeat(new Heartbeat(worker, Heartbeat.GOODBYE, "STOPPED", "web-3", "1.2.0", 200, started, Instant.now(),
+				List.of(), List.of()));
+		await().until(() -> "STOPPED".equals(this.api.get("/api/v1/workers/" + worker).body().get("state").asString()));
+		// a beat of the same run that comes after its goodbye does not bring it back
+		sendHeartbeat(new Heartbeat(worker, Heartbeat.BEAT, "RUNNING", "web-3", "1.2.0", 200, started, Instant.now(),
+				List.of(), List.of()));
+		String barrier = "barrier-" + UUID.randomUUID();
+		sendHeartbeat(new Heartbeat(barrier, Heartbeat.BEAT, "RUNNING", "h", "1", 60_000, started, Instant.now(),
+				List.of(), List.of()));
+		await().until(() -> this.api.get("/api/v1/workers/" + barrier).status() == 200);
+		assertThat(this.api.get("/api/v1/workers/" + worker).body().get("state").asString()).isEqualTo("STOPPED");
+		// a hostile heartbeat is dropped and the consumer goes on
+		this.worker.send(this.topology.resultsExchange(), Topology.HEARTBEAT_ROUTING_KEY,
+				this.wire.heartbeatMessage(new Heartbeat("x", Heartbeat.BEAT, "RUNNING", "h\u0000\u202e".repeat(200),
+						"v".repeat(500), 1000, started, Instant.now(), List.of(), List.of())));
+		String after = "after-" + UUID.randomUUID();
+		sendHeartbeat(new Heartbeat(after, Heartbeat.HELLO, "RUNNING", "h", "1", 60_000, started, Instant.now(),
+				List.of(), List.of()));
+		await().until(() -> this.api.get("/api/v1/workers/" + after).status() == 200);
+		assertThat(this.api.get("/api/v1/workers/x").body().get("host").asString()).doesNotContain("\u0000");
+	}
+
+	@Test
+	void stoppedAndLostWorkersAreDeletedAfterTheRetentionAndLiveOnesKept() {
+		String gone = "gone-" + UUID.randomUUID();
+		String live = "live-" + UUID.randomUUID();
+		Instant started = Instant.now();
+		sendHeartbeat(new Heartbeat(gone, Heartbeat.GOODBYE, "STOPPED", "h", "1", 60_000, started, Instant.now(),
+				List.of(), List.of()));
+		sendHeartbeat(new Heartbeat(live, Heartbeat.HELLO, "RUNNING", "h", "1", 60_000, started, Instant.now(),
+				List.of(), List.of()));
+		await().until(() -> this.api.get("/api/v1/workers/" + gone).status() == 200
+				&& this.api.get("/api/v1/workers/" + live).status() == 200);
+
+		// as the check does once the retention (1 h by default) is over
+		this.registry.purge(Instant.now().plus(java.time.Duration.ofMinutes(1)));
+		assertThat(this.api.get("/api/v1/workers/" + gone).status()).isEqualTo(404);
+		assertThat(this.api.get("/api/v1/workers/" + live).status()).isEqualTo(200);
+	}
+
+	@Test
+	void runningTaskOfALostWorkerFailsWorkerLostAfterItsTimeoutAndGraceAndIsRetried() {
+		String type = type("it.lost");
+		String id = this.api
+			.post("/api/v1/tasks", "{\"type\":\"" + type + "\",\"payload\":{},\"timeout\":300,\"maxAttempts\":2}")
+			.body()
+			.get("id")
+			.asString();
+		String cancelledId = this.api.accepted(type, "{}");
+		String worker = "vanishing-" + UUID.randomUUID();
+		Instant started = Instant.now();
+		for (int i = 0; i < 2; i++) {
+			sendStarted(this.wire.readTask(take(type)), UUID.randomUUID(), worker);
+		}
+		sendHeartbeat(new Heartbeat(worker, Heartbeat.HELLO, "RUNNING", "h", "1", 200, started, Instant.now(),
+				List.of(new Heartbeat.TypeState(type, 2, false, null)), List.of()));
+		await().until(() -> "RUNNING".equals(this.api.status(id)) && "RUNNING".equals(this.api.status(cancelledId)));
+		assertThat(this.api.post("/api/v1/tasks/" + cancelledId + "/cancel", "").status()).isEqualTo(202);
+
+		// the worker goes silent: lost after 3 x 200 ms, its tasks ended a grace period
+		// (1 s here) after that and after their timeout
+		// (RETRYING for the backoff of 100-400 ms here, then published again)
+		await().atMost(java.time.Duration.ofSeconds(20)).until(() -> this.api.task(id).get("attempts").asInt() == 2);
+		JsonNode ended = this.api.task(id).get("history").get(0);
+		assertThat(ended.get("outcome").asString()).isEqualTo("FAILED");
+		assertThat(ended.get("error").get("code").asString()).isEqualTo(TaskError.WORKER_LOST);
+		assertThat(this.api.status(cancelledId)).isEqualTo("CANCELLED");
+		TaskMessage second = this.wire.readTask(take(type));
+		assertThat(second.attempt()).isEqualTo(2);
+		assertThat(second.id()).hasToString(id);
+	}
+
+	@Test
+	void pausedTypesAreBroadcastAndAnsweredToWorkersThatSayHelloOrDisagree() {
+		String type = type("it.pause.type");
+		String control = controlQueue();
+		WarrenApi.Answer paused = this.api.post("/api/v1/types/" + type + "/pause", "");
+		assertThat(paused.status()).isEqualTo(200);
+		assertThat(paused.body().get("paused").asBoolean()).isTrue();
+		assertThat(control(control, ControlMessage.PAUSE, null).type()).isEqualTo(type);
+		assertThat(this.api.post("/api/v1/types/" + type + "/pause", "").status()).as("again").isEqualTo(200);
+		JsonNode types = this.api.get("/api/v1/types").body().get("items");
+		assertThat(types.findValuesAsString("type")).contains(type);
+
+		String worker = "late-starter-" + UUID.randomUUID();
+		sendHeartbeat(new Heartbeat(worker, Heartbeat.HELLO, "RUNNING", "h", "1", 60_000, Instant.now(), Instant.now(),
+				List.of(new Heartbeat.TypeState(type, 1, false, null)), List.of()));
+		assertThat(control(control, ControlMessage.STATE, null).pausedTypes()).contains(type);
+		// a beat that disagrees (it missed the pause) is answered too
+		sendHeartbeat(new Heartbeat(worker, Heartbeat.BEAT, "RUNNING", "h", "1", 60_000, Instant.now(), Instant.now(),
+				List.of(new Heartbeat.TypeState(type, 1, false, null)), List.of()));
+		assertThat(control(control, ControlMessage.STATE, null).pausedTypes()).contains(type);
+
+		WarrenApi.Answer resumed = this.api.post("/api/v1/types/" + type + "/resume", "");
+		assertThat(resumed.body().get("paused").asBoolean()).isFalse();
+		assertThat(control(control, ControlMessage.RESUME, null).type()).isEqualTo(type);
+		assertThat(this.api.post("/api/v1/types/Not%20Valid/pause", "").status()).isEqualTo(400);
+	}
+
+	@Test
+	void healthShowsTypesWithWaitingTasksThatNoLiveWorkerTakes() {
+		String type = type("it.unserved");
+		this.api.accepted(type, "{}");
+		await().until(() -> unserved().has(type));
+		assertThat(this.api.health(null, "workers")).isEqualTo("UNSERVED");
+		WarrenApi.Answer health = this.api.get("/actuator/health");
+		assertThat(health.status()).as("the master itself is fine").isEqualTo(200);
+		assertThat(health.body().get("status").asString()).isEqualTo("UP");
+
+		sendHeartbeat(new Heartbeat("serving-" + UUID.randomUUID(), Heartbeat.HELLO, "RUNNING", "h", "1", 60_000,
+				Instant.now(), Instant.now(), List.of(new Heartbeat.TypeState(type, 1, false, null)), List.of()));
+		await().until(() -> !unserved().has(type));
+	}
+
+	private JsonNode unserved() {
+		return this.api.get("/actuator/health")
+			.body()
+			.path("components")
+			.path("workers")
+			.path("details")
+			.path("unservedTypes");
+	}
+
+	/** A queue of the test's own bound to the control exchange, as a worker's. */
+	String controlQueue() {
+		String name = declareExclusive(this.topology.controlQueuePrefix() + UUID.randomUUID());
+		new RabbitAdmin(this.broker).declareBinding(new org.springframework.amqp.core.Binding(name,
+				org.springframework.amqp.core.Binding.DestinationType.QUEUE, this.topology.controlExchange(), "",
+				null));
+		return name;
+	}
+
+	/**
+	 * The next control message of the kind (and task, if given) on the queue; others are
+	 * skipped (other tests' broadcasts).
+	 */
+	ControlMessage control(String queue, String kind, UUID taskId) {
+		long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+		while (System.nanoTime() < deadline) {
+			Message message = this.worker.receive(queue, 1000);
+			if (message == null) {
+				continue;
+			}
+			assertThat(message.getMessageProperties().getType()).isEqualTo(ProtocolHeaders.CONTROL_TYPE);
+			ControlMessage control = this.wire.readControl(message);
+			if (control.kind().equals(kind) && (taskId == null || taskId.equals(control.taskId()))) {
+				return control;
+			}
+		}
+		throw new AssertionError("no " + kind + " control message within 10 s");
+	}
+
+	void sendHeartbeat(Heartbeat heartbeat) {
+		this.worker.send(this.topology.resultsExchange(), Topology.HEARTBEAT_ROUTING_KEY,
+				this.wire.heartbeatMessage(heartbeat));
 	}
 
 	/** A verdict queue of the test's own that the master's verdicts are sent to. */
@@ -1185,6 +1630,14 @@ abstract class MasterIntegrationTests {
 				new Case("POST", "/api/v1/tasks/retry?type=it.secured.none", null, SUBMITTER_KEY, READER_KEY, 200),
 				new Case("DELETE", "/api/v1/tasks?status=FAILED&type=it.secured.none", null, OPS_KEY, SUBMITTER_KEY,
 						200),
+				new Case("POST", "/api/v1/tasks/01a1fde9-da0a-7353-b273-4ef08103cba5/cancel", null, SUBMITTER_KEY,
+						READER_KEY, 404),
+				new Case("POST", "/api/v1/tasks/cancel?type=it.secured.none", null, SUBMITTER_KEY, READER_KEY, 200),
+				new Case("GET", "/api/v1/workers", null, READER_KEY, SUBMITTER_KEY, 200),
+				new Case("GET", "/api/v1/workers/nobody", null, READER_KEY, SUBMITTER_KEY, 404),
+				new Case("GET", "/api/v1/types", null, READER_KEY, SUBMITTER_KEY, 200),
+				new Case("POST", "/api/v1/types/it.secured.none/pause", null, OPS_KEY, SUBMITTER_KEY, 200),
+				new Case("POST", "/api/v1/types/it.secured.none/resume", null, OPS_KEY, READER_KEY, 200),
 				new Case("GET", "/no/such/path", null, READER_KEY, null, 404));
 		for (Case endpoint : cases) {
 			byte[] body = (endpoint.body() != null) ? json(endpoint.body()) : null;

@@ -53,7 +53,8 @@ class ReplyBatchListenerTests {
 	private final Channel channel = mock(Channel.class);
 
 	private final ReplyBatchListener listener = new ReplyBatchListener(this.wire, this.transitions, this.parking,
-			new TransientFailures(), MasterSettings.with("replies.max-attempts=2"), mock(Verdicts.class));
+			new TransientFailures(), MasterSettings.with("replies.max-attempts=2"), mock(Verdicts.class),
+			mock(io.warren.master.control.ControlChannel.class));
 
 	@Test
 	void batchIsAckedWithOneMultipleAckOnceApplied() throws Exception {

@@ -6,6 +6,10 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
+import io.warren.master.control.ControlChannel;
+import io.warren.master.control.PausedTypes;
+import io.warren.master.workers.WorkerRegistry;
+
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
 
 /**
@@ -15,7 +19,8 @@ import org.springframework.test.context.bean.override.mockito.MockitoBean;
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
-@MockitoBean(types = { TaskTransitions.class, TaskDispatcher.class, RetryPolicies.class, TaskPurge.class })
+@MockitoBean(types = { TaskTransitions.class, TaskDispatcher.class, RetryPolicies.class, TaskPurge.class,
+		ControlChannel.class, PausedTypes.class, WorkerRegistry.class })
 @interface TaskOperationMocks {
 
 }

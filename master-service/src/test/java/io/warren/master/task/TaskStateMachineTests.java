@@ -18,7 +18,8 @@ class TaskStateMachineTests {
 			"RUNNING, STARTED, RUNNING", "RUNNING, SUCCEEDED, SUCCEEDED", "RUNNING, FAILED, FAILED",
 			"RUNNING, DEAD_LETTERED, FAILED", "RUNNING, RELEASED, QUEUED", "PENDING, RETRY, RETRYING",
 			"QUEUED, RETRY, RETRYING", "RUNNING, RETRY, RETRYING", "SCHEDULED, DUE, PENDING", "RETRYING, DUE, PENDING",
-			"FAILED, NEW_ATTEMPT, PENDING" })
+			"FAILED, NEW_ATTEMPT, PENDING", "PENDING, CANCEL, CANCELLED", "SCHEDULED, CANCEL, CANCELLED",
+			"QUEUED, CANCEL, CANCELLED", "RUNNING, CANCEL, CANCELLED", "RETRYING, CANCEL, CANCELLED" })
 	void allowedMoves(TaskStatus from, TaskEvent event, TaskStatus to) {
 		assertThat(TaskStateMachine.next(from, event)).contains(to);
 	}
@@ -32,19 +33,20 @@ class TaskStateMachineTests {
 	}
 
 	@Test
-	void failedTaskMovesOnlyThroughANewAttemptAndASucceededOneNever() {
+	void failedTaskMovesOnlyThroughANewAttemptAndASucceededOrCancelledOneNever() {
 		for (TaskEvent event : EnumSet.complementOf(EnumSet.of(TaskEvent.NEW_ATTEMPT))) {
 			assertThat(TaskStateMachine.next(TaskStatus.FAILED, event)).as("FAILED + %s", event).isEmpty();
 		}
 		for (TaskEvent event : TaskEvent.values()) {
 			assertThat(TaskStateMachine.next(TaskStatus.SUCCEEDED, event)).as("SUCCEEDED + %s", event).isEmpty();
+			assertThat(TaskStateMachine.next(TaskStatus.CANCELLED, event)).as("CANCELLED + %s", event).isEmpty();
 		}
 	}
 
-	@ParameterizedTest(name = "a {0} task moves only when due")
+	@ParameterizedTest(name = "a {0} task moves only when due or cancelled")
 	@EnumSource(value = TaskStatus.class, names = { "SCHEDULED", "RETRYING" })
-	void waitingTasksMoveOnlyWhenDue(TaskStatus waiting) {
-		for (TaskEvent event : EnumSet.complementOf(EnumSet.of(TaskEvent.DUE))) {
+	void waitingTasksMoveOnlyWhenDueOrCancelled(TaskStatus waiting) {
+		for (TaskEvent event : EnumSet.complementOf(EnumSet.of(TaskEvent.DUE, TaskEvent.CANCEL))) {
 			assertThat(TaskStateMachine.next(waiting, event)).as("%s + %s", waiting, event).isEmpty();
 		}
 	}
@@ -73,8 +75,8 @@ class TaskStateMachineTests {
 				}
 			}
 		}
-		// the 20 moves listed in allowedMoves, and no others
-		assertThat(allowed).isEqualTo(20);
+		// the 25 moves listed in allowedMoves, and no others
+		assertThat(allowed).isEqualTo(25);
 	}
 
 }

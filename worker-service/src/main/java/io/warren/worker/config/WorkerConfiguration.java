@@ -1,6 +1,7 @@
 package io.warren.worker.config;
 
 import java.time.Clock;
+import java.util.Set;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.warren.monitoring.ConsumerHealthIndicator;
@@ -14,6 +15,7 @@ import io.warren.worker.execution.ReplyBackoff;
 import io.warren.worker.execution.ReplyPublisher;
 import io.warren.worker.execution.RunningTasks;
 import io.warren.worker.execution.StuckDeliveries;
+import io.warren.worker.execution.TaskControl;
 import io.warren.worker.execution.WorkerContainers;
 import io.warren.worker.handler.HandlerRegistry;
 
@@ -52,11 +54,19 @@ class WorkerConfiguration {
 			HandlerRegistry handlerRegistry, WorkerProperties properties, Topology topology, WireFormat wireFormat,
 			ReplyPublisher replyPublisher, WorkerIdentity identity, ExecutionMetrics executionMetrics,
 			RunningTasks runningTasks, ConsumerHealthIndicator consumersHealthIndicator,
-			ApplicationEventPublisher events, ReplyBackoff repliesHealthIndicator, Environment environment) {
-		TypeSettingNames.requireBrackets(environment, "warren.worker.types", 1);
+			ApplicationEventPublisher events, ReplyBackoff repliesHealthIndicator, Environment environment,
+			TaskControl taskControl) {
+		TypeSettingNames.requireBrackets(environment, "warren.worker.types",
+				Set.of("enabled", "concurrency", "prefetch", "timeout"));
 		return new WorkerContainers(connectionFactory, amqpAdmin, handlerRegistry, properties, topology, wireFormat,
 				replyPublisher, identity.id(), executionMetrics, runningTasks, consumersHealthIndicator, events,
-				repliesHealthIndicator);
+				repliesHealthIndicator, taskControl);
+	}
+
+	/** Deadlines and cancels of running deliveries. */
+	@Bean
+	TaskControl taskControl(WorkerProperties properties, RunningTasks runningTasks) {
+		return new TaskControl(properties.timeoutGrace(), Clock.systemUTC(), runningTasks);
 	}
 
 	/**

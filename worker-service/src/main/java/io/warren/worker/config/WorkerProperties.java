@@ -25,18 +25,50 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param verdictTimeout how long a redelivered delivery waits for the master's answer to
  * its started notice (run it, or not: finished, stale, poisoned) before it runs anyway;
  * {@code 0} runs redeliveries without asking
+ * @param heartbeatInterval how often the worker tells the masters it is alive; it is
+ * marked lost after three intervals without a heartbeat
+ * @param maxTimeout the longest one run may take, whatever the task message or the type's
+ * setting says
+ * @param timeoutGrace how long a handler interrupted at its deadline (or by a cancel) may
+ * take to stop before the worker reports the task, and stops taking its type
+ * @param brokerConsumerTimeout the broker's {@code consumer_timeout} (rabbitmq.conf),
+ * after which it closes the channel of a delivery not acked: the worker refuses to start
+ * if a delivery could wait that long in its prefetch and run
  */
 @ConfigurationProperties("warren.worker")
 public record WorkerProperties(@DefaultValue("") String id, @DefaultValue("4") int concurrency,
 		@DefaultValue("30s") Duration resultConfirmTimeout, @DefaultValue("25s") Duration drainTimeout,
 		@DefaultValue Backoff replyBackoff, Map<String, TypeSettings> types, @DefaultValue Builtins builtins,
-		@DefaultValue("1h") Duration stuckThreshold, @DefaultValue("5s") Duration verdictTimeout) {
+		@DefaultValue("1h") Duration stuckThreshold, @DefaultValue("5s") Duration verdictTimeout,
+		@DefaultValue("5s") Duration heartbeatInterval, @DefaultValue("10m") Duration maxTimeout,
+		@DefaultValue("10s") Duration timeoutGrace, @DefaultValue("30m") Duration brokerConsumerTimeout) {
 
 	public WorkerProperties {
 		types = (types != null) ? Map.copyOf(types) : Map.of();
 		if (concurrency < 1) {
 			throw new IllegalArgumentException("warren.worker.concurrency must be 1 or more");
 		}
+		if (heartbeatInterval.compareTo(Duration.ofMillis(100)) < 0 || maxTimeout.isZero() || maxTimeout.isNegative()
+				|| timeoutGrace.isNegative() || brokerConsumerTimeout.isZero() || brokerConsumerTimeout.isNegative()) {
+			throw new IllegalArgumentException("warren.worker.heartbeat-interval must be at least 100ms, "
+					+ "max-timeout and broker-consumer-timeout positive, timeout-grace 0 or more");
+		}
+		for (Map.Entry<String, TypeSettings> type : types.entrySet()) {
+			Duration timeout = type.getValue().timeout();
+			if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
+				throw new IllegalArgumentException(
+						"warren.worker.types." + type.getKey() + ".timeout must be positive");
+			}
+		}
+	}
+
+	/**
+	 * How long one run of a task may take: the message's timeout, else the type's, else
+	 * the maximum; never more than the maximum.
+	 */
+	public Duration timeoutOf(String type, Long messageTimeoutMs) {
+		Duration wanted = (messageTimeoutMs != null) ? Duration.ofMillis(messageTimeoutMs) : forType(type).timeout();
+		return (wanted == null || wanted.compareTo(this.maxTimeout) > 0) ? this.maxTimeout : wanted;
 	}
 
 	/**
@@ -48,7 +80,8 @@ public record WorkerProperties(@DefaultValue("") String id, @DefaultValue("4") i
 		boolean enabled = settings == null || settings.enabled() == null || settings.enabled();
 		int threads = (settings != null && settings.concurrency() != null) ? settings.concurrency() : this.concurrency;
 		Integer prefetch = (settings != null) ? settings.prefetch() : null;
-		return new TypeSettings(enabled, threads, prefetch);
+		Duration timeout = (settings != null) ? settings.timeout() : null;
+		return new TypeSettings(enabled, threads, prefetch, timeout);
 	}
 
 	/**
@@ -58,8 +91,10 @@ public record WorkerProperties(@DefaultValue("") String id, @DefaultValue("4") i
 	 * @param prefetch unacknowledged deliveries per thread; by default 2 on a quorum
 	 * queue (one waits while the last result's confirm travels) and 1 on a classic queue
 	 * (priorities delivered strictly)
+	 * @param timeout how long one run of the type may take when its task message does not
+	 * say (at most {@code max-timeout})
 	 */
-	public record TypeSettings(Boolean enabled, Integer concurrency, Integer prefetch) {
+	public record TypeSettings(Boolean enabled, Integer concurrency, Integer prefetch, Duration timeout) {
 	}
 
 	/**

@@ -10,16 +10,24 @@ import io.warren.protocol.StartedNotice;
 
 /**
  * The deliveries this worker is running now, by delivery id: what a stop hands back when
- * handlers outlast the drain time.
+ * handlers outlast the drain time, what a cancel interrupts, what heartbeats list. Also
+ * the types this worker stopped taking because a handler ignored its interruption.
  */
 public class RunningTasks {
 
-	private final Map<UUID, StartedNotice> running = new ConcurrentHashMap<>();
+	private final Map<UUID, Execution> running = new ConcurrentHashMap<>();
 
 	private final Set<UUID> released = ConcurrentHashMap.newKeySet();
 
+	private final Map<String, String> stoppedTypes = new ConcurrentHashMap<>();
+
+	/** Records a delivery that runs on the calling thread, without a deadline. */
 	void add(StartedNotice notice) {
-		this.running.put(notice.deliveryId(), notice);
+		add(new Execution(notice, Thread.currentThread(), null, null, 0));
+	}
+
+	void add(Execution execution) {
+		this.running.put(execution.notice().deliveryId(), execution);
 	}
 
 	void remove(UUID deliveryId) {
@@ -33,7 +41,7 @@ public class RunningTasks {
 	 * worker, and a handler interrupted by the stop has not failed.
 	 */
 	public List<StartedNotice> releaseAll() {
-		List<StartedNotice> all = List.copyOf(this.running.values());
+		List<StartedNotice> all = all();
 		all.forEach((notice) -> this.released.add(notice.deliveryId()));
 		return all;
 	}
@@ -45,7 +53,17 @@ public class RunningTasks {
 
 	/** The deliveries running now, as their started notices. */
 	public List<StartedNotice> all() {
+		return this.running.values().stream().map(Execution::notice).toList();
+	}
+
+	/** The deliveries running now. */
+	List<Execution> executions() {
 		return List.copyOf(this.running.values());
+	}
+
+	/** The running deliveries of a task. */
+	List<Execution> executionsOf(UUID taskId) {
+		return this.running.values().stream().filter((run) -> run.notice().taskId().equals(taskId)).toList();
 	}
 
 	/** How many deliveries are running now. */
@@ -55,7 +73,17 @@ public class RunningTasks {
 
 	/** How many deliveries of a task type are running now. */
 	public int count(String type) {
-		return (int) this.running.values().stream().filter((notice) -> notice.type().equals(type)).count();
+		return (int) this.running.values().stream().filter((run) -> run.notice().type().equals(type)).count();
+	}
+
+	/** Records that this worker takes no more tasks of a type, and why. */
+	void typeStopped(String type, String reason) {
+		this.stoppedTypes.put(type, reason);
+	}
+
+	/** The types this worker stopped taking, with why. */
+	public Map<String, String> stoppedTypes() {
+		return Map.copyOf(this.stoppedTypes);
 	}
 
 }

@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.amqp.core.AcknowledgeMode;
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageListener;
 import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
@@ -63,12 +64,22 @@ public class StartVerdicts {
 	}
 
 	void start(ConnectionFactory connectionFactory) {
-		this.container = new SimpleMessageListenerContainer(connectionFactory);
-		this.container.setQueueNames(this.queue);
-		this.container.setAcknowledgeMode(AcknowledgeMode.NONE);
-		this.container.setMissingQueuesFatal(false);
-		this.container.setMessageListener(this::received);
-		this.container.start();
+		this.container = startNoAck(connectionFactory, this.queue, this::received);
+	}
+
+	/**
+	 * Consumes a worker's own queue (verdicts, control messages) without acks, as long as
+	 * the worker runs.
+	 */
+	static SimpleMessageListenerContainer startNoAck(ConnectionFactory connectionFactory, String queue,
+			MessageListener listener) {
+		SimpleMessageListenerContainer container = new SimpleMessageListenerContainer(connectionFactory);
+		container.setQueueNames(queue);
+		container.setAcknowledgeMode(AcknowledgeMode.NONE);
+		container.setMissingQueuesFatal(false);
+		container.setMessageListener(listener);
+		container.start();
+		return container;
 	}
 
 	void stop() {

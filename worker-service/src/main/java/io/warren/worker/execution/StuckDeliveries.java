@@ -15,9 +15,11 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
  * The {@code stuck} health check: DOWN while a delivery has been running longer than
- * {@code warren.worker.stuck-threshold}, with the task ids of the oldest. Such a consumer
- * takes no other task; the check is not part of the readiness or liveness probes, so it
- * alerts without restarting a worker whose handler is merely slow.
+ * {@code warren.worker.stuck-threshold}, with the task ids of the oldest, and once a type
+ * was stopped because its handler ignored its interruption ({@code stoppedTypes}: restart
+ * the worker). Such a consumer takes no other task; the check is not part of the
+ * readiness or liveness probes, so it alerts without restarting a worker whose handler is
+ * merely slow.
  */
 public class StuckDeliveries implements HealthIndicator {
 
@@ -44,8 +46,15 @@ public class StuckDeliveries implements HealthIndicator {
 			.filter((notice) -> Duration.between(notice.startedAt(), now).compareTo(this.threshold) > 0)
 			.sorted(Comparator.comparing(StartedNotice::startedAt))
 			.toList();
-		if (stuck.isEmpty()) {
+		Map<String, String> stoppedTypes = this.running.stoppedTypes();
+		if (stuck.isEmpty() && stoppedTypes.isEmpty()) {
 			return Health.up().withDetail("threshold", this.threshold.toString()).build();
+		}
+		if (stuck.isEmpty()) {
+			return Health.down()
+				.withDetail("threshold", this.threshold.toString())
+				.withDetail("stoppedTypes", stoppedTypes)
+				.build();
 		}
 		List<Map<String, Object>> listed = stuck.stream().limit(LISTED).map((notice) -> {
 			Map<String, Object> entry = new LinkedHashMap<>();
@@ -59,6 +68,7 @@ public class StuckDeliveries implements HealthIndicator {
 			.withDetail("threshold", this.threshold.toString())
 			.withDetail("stuck", stuck.size())
 			.withDetail("oldest", listed)
+			.withDetail("stoppedTypes", stoppedTypes)
 			.build();
 	}
 

@@ -2,6 +2,7 @@ package io.warren.worker.execution;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +17,7 @@ import io.warren.protocol.TaskError;
 import io.warren.protocol.TaskMessage;
 import io.warren.protocol.TaskResult;
 import io.warren.protocol.WireFormat;
+import io.warren.worker.config.WorkerProperties;
 import io.warren.worker.handler.HandlerMethod;
 import io.warren.worker.handler.InvalidPayloadException;
 import io.warren.worker.handler.NonRetryableTaskException;
@@ -62,6 +64,24 @@ public class TaskListener implements ChannelAwareMessageListener {
 
 	private final StartVerdicts verdicts;
 
+	private final Limits limits;
+
+	/**
+	 * What stops this listener's deliveries.
+	 *
+	 * @param control interrupts at deadlines and on cancels
+	 * @param properties the worker's timeouts
+	 * @param stopType called once a handler ignored its stop for the grace period: the
+	 * worker stops taking the type
+	 */
+	public record Limits(TaskControl control, WorkerProperties properties, Runnable stopType) {
+
+		Duration timeoutOf(TaskMessage task) {
+			return this.properties.timeoutOf(task.type(), task.timeoutMs());
+		}
+
+	}
+
 	/** As below, without asking the master about redelivered deliveries. */
 	public TaskListener(HandlerMethod handler, WireFormat wire, ReplyPublisher replies, String workerId, Clock clock,
 			ExecutionMetrics metrics, RunningTasks running, ReplyBackoff backoff, ResultAcks acks) {
@@ -75,6 +95,17 @@ public class TaskListener implements ChannelAwareMessageListener {
 	public TaskListener(HandlerMethod handler, WireFormat wire, ReplyPublisher replies, String workerId, Clock clock,
 			ExecutionMetrics metrics, RunningTasks running, ReplyBackoff backoff, ResultAcks acks,
 			StartVerdicts verdicts) {
+		this(handler, wire, replies, workerId, clock, metrics, running, backoff, acks, verdicts, null);
+	}
+
+	/**
+	 * A listener whose deliveries time out and can be cancelled as {@code limits} says
+	 * ({@code null}: never).
+	 */
+	public TaskListener(HandlerMethod handler, WireFormat wire, ReplyPublisher replies, String workerId, Clock clock,
+			ExecutionMetrics metrics, RunningTasks running, ReplyBackoff backoff, ResultAcks acks,
+			StartVerdicts verdicts, Limits limits) {
+		this.limits = limits;
 		this.verdicts = verdicts;
 		this.handler = handler;
 		this.wire = wire;
@@ -116,6 +147,12 @@ public class TaskListener implements ChannelAwareMessageListener {
 			// unacked and the broker gets it back when the stopping consumer's channel
 			// closes (a nack now could come straight back to this consumer)
 			log.debug("task {} not started: the worker is stopping", task.id());
+			return;
+		}
+		if (this.limits != null && this.limits.control().isCancelled(task.id())) {
+			log.info("task {} not run: it was cancelled", task.id());
+			this.metrics.skipped(task.type());
+			channel.basicAck(tag, false);
 			return;
 		}
 		MDC.put("taskId", task.id().toString());
@@ -163,13 +200,63 @@ public class TaskListener implements ChannelAwareMessageListener {
 		}
 		log.debug("task {} attempt {} delivery {} started (redelivered: {})", task.id(), task.attempt(), deliveryId,
 				redelivered);
-		this.running.add(notice);
+		Instant deadline = (this.limits != null) ? started.plus(this.limits.timeoutOf(task)) : null;
+		Execution execution = new Execution(notice, Thread.currentThread(), deadline, channel, tag);
+		execution.onIgnored(() -> abandon(task, execution));
+		this.running.add(execution);
+		if (this.limits != null) {
+			this.limits.control().watch(execution);
+			if (this.limits.control().isCancelled(task.id())) {
+				// the cancel came while the started notice or the verdict travelled
+				execution.stop(TaskError.CANCELLED);
+			}
+		}
 		try {
-			runStarted(task, notice, channel, tag);
+			runStarted(task, execution, channel, tag);
 		}
 		finally {
 			this.running.remove(deliveryId);
 		}
+	}
+
+	/**
+	 * A handler told to stop (deadline, cancel) that has not returned after the grace
+	 * period: its task is reported as stopped now and its delivery acked once the result
+	 * is confirmed; this worker takes no more tasks of the type (the consumer thread is
+	 * held by the handler), and says so in its health and heartbeats. Whatever the
+	 * handler returns later is not reported.
+	 */
+	private void abandon(TaskMessage task, Execution execution) {
+		String reason = execution.stopReason();
+		if (reason == null || !execution.abandon()) {
+			return;
+		}
+		StartedNotice notice = execution.notice();
+		Duration grace = this.limits.control().grace();
+		log.error("task {}: its handler ignored its interruption ({}) for {}; reporting it, and this worker takes no "
+				+ "more tasks of type {} (restart it)", task.id(), reason, grace, task.type());
+		this.running.remove(notice.deliveryId());
+		this.running.typeStopped(task.type(), "the handler of task " + task.id() + " ignored its interruption ("
+				+ reason + ") for " + grace + "; restart the worker");
+		TaskResult result = stopped(task, notice, reason, " (its handler did not stop within " + grace + ")");
+		this.metrics.executed(task.type(), result.outcome(), result.durationMs());
+		try {
+			this.acks.ackWhenConfirmed(this.replies.result(result), result, execution.channel(),
+					execution.deliveryTag());
+		}
+		catch (RuntimeException ex) {
+			log.warn("task {} stopped result not confirmed; it stays unacked: {}", task.id(), ex.getMessage());
+		}
+		this.limits.stopType().run();
+	}
+
+	private TaskResult stopped(TaskMessage task, StartedNotice notice, String reason, String detail) {
+		boolean timedOut = TaskError.TIMED_OUT.equals(reason);
+		String message = timedOut ? "ran longer than its timeout of " + this.limits.timeoutOf(task) + detail
+				: "cancelled while it ran" + detail;
+		return new TaskResult(task.id(), task.type(), task.attempt(), notice.deliveryId(), this.workerId,
+				notice.redelivered(), Outcome.FAILED, null, new TaskError(reason, message, timedOut),
+				notice.startedAt(), this.clock.instant());
 	}
 
 	/**
@@ -192,16 +279,26 @@ public class TaskListener implements ChannelAwareMessageListener {
 		return true;
 	}
 
-	private void runStarted(TaskMessage task, StartedNotice notice, Channel channel, long tag) throws IOException {
+	private void runStarted(TaskMessage task, Execution execution, Channel channel, long tag) throws IOException {
+		StartedNotice notice = execution.notice();
 		UUID deliveryId = notice.deliveryId();
 		boolean redelivered = notice.redelivered();
 		Instant started = notice.startedAt();
 		TaskContext context = new TaskContext(task.id(), task.type(), task.attempt(), deliveryId, redelivered,
-				task.priority(), task.createdAt(), this.workerId);
+				task.priority(), task.createdAt(), this.workerId, execution.deadline(), execution::stopReason);
 		TaskResult result = execute(task, context, started);
+		String stopReason = execution.end();
+		if (execution.isAbandoned()) {
+			log.info("task {} handler returned after it was given up on; its result is not reported", task.id());
+			return;
+		}
 		if (this.running.isReleased(deliveryId)) {
 			log.info("task {} handler returned after the task was handed back; its result is not reported", task.id());
 			return;
+		}
+		if (stopReason != null) {
+			// whatever the handler made of its interruption
+			result = stopped(task, notice, stopReason, "");
 		}
 		this.metrics.executed(task.type(), result.outcome(), result.durationMs());
 		CompletableFuture<Void> confirmed;

@@ -1,10 +1,23 @@
 package io.warren.worker.execution;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 import io.warren.monitoring.ConsumerHealthIndicator;
+import io.warren.protocol.Heartbeat;
 import io.warren.protocol.QueueType;
 import io.warren.protocol.Topology;
 import io.warren.protocol.WireFormat;
@@ -30,7 +43,9 @@ import org.springframework.context.SmartLifecycle;
  * each on its own channel with {@code prefetch} unacked deliveries, manual acks (sent
  * when the result is confirmed, see {@link ResultAcks}). The served types' queues are
  * declared on every new connection, so a worker may start before any task of its types
- * was submitted.
+ * was submitted. The control channel pauses and resumes a type's container; heartbeats
+ * tell the masters what runs here. A type whose paused state the masters do not answer
+ * within the verdict timeout at start-up starts unpaused.
  */
 public class WorkerContainers implements SmartLifecycle {
 
@@ -69,16 +84,29 @@ public class WorkerContainers implements SmartLifecycle {
 
 	private StartVerdicts verdicts;
 
-	private final List<SimpleMessageListenerContainer> containers = new ArrayList<>();
+	private final Map<String, SimpleMessageListenerContainer> containers = new ConcurrentHashMap<>();
 
-	private final List<String> served = new ArrayList<>();
+	private final List<String> served = new CopyOnWriteArrayList<>();
+
+	private final Set<String> paused = ConcurrentHashMap.newKeySet();
+
+	private final TaskControl control;
+
+	private ControlListener controlListener;
+
+	private Heartbeats heartbeats;
+
+	private ExecutorService controlExecutor;
+
+	private volatile boolean stopping;
 
 	private volatile boolean running;
 
 	public WorkerContainers(CachingConnectionFactory connectionFactory, AmqpAdmin admin, HandlerRegistry handlers,
 			WorkerProperties properties, Topology topology, WireFormat wire, ReplyPublisher replies, String workerId,
 			ExecutionMetrics metrics, RunningTasks runningTasks, ConsumerHealthIndicator health,
-			ApplicationEventPublisher events, ReplyBackoff backoff) {
+			ApplicationEventPublisher events, ReplyBackoff backoff, TaskControl control) {
+		this.control = control;
 		this.connectionFactory = connectionFactory;
 		this.admin = admin;
 		this.handlers = handlers;
@@ -110,8 +138,12 @@ public class WorkerContainers implements SmartLifecycle {
 				this.served.add(type);
 			}
 		}
+		checkTimeouts();
+		this.stopping = false;
+		this.controlExecutor = Executors.newSingleThreadExecutor((command) -> new Thread(command, "warren-control"));
 		this.verdicts = this.properties.verdictTimeout().isZero() ? null
 				: new StartVerdicts(this.topology, this.wire, this.properties.verdictTimeout());
+		this.controlListener = new ControlListener(this.topology, this.wire, this.control, this);
 		this.connectionFactory.addConnectionListener((connection) -> declareServedQueues());
 		try {
 			declareServedQueues();
@@ -122,21 +154,203 @@ public class WorkerContainers implements SmartLifecycle {
 		if (this.verdicts != null) {
 			this.verdicts.start(this.connectionFactory);
 		}
+		this.controlListener.start(this.connectionFactory);
+		this.heartbeats = new Heartbeats(this.connectionFactory, this.topology, this.wire, this.workerId,
+				this.properties.heartbeatInterval(), Clock.systemUTC(), this::state, this::typeStates,
+				this.runningTasks);
+		this.heartbeats.start();
+		awaitPausedTypes();
 		for (String type : this.served) {
 			this.metrics.watchRunning(type, this.runningTasks);
 			this.metrics.watchUnconfirmed(type);
-			this.containers.add(startContainer(this.handlers.find(type).orElseThrow()));
+			SimpleMessageListenerContainer container = createContainer(this.handlers.find(type).orElseThrow());
+			this.containers.put(type, container);
+			if (this.paused.contains(type)) {
+				watchPaused(type, container);
+			}
+			else {
+				activate(type, container);
+			}
+			// a pause that came while the container was made
+			onControlThread(() -> reconcile(type));
 		}
-		log.info("worker {} serving task types {}", this.workerId, this.served);
+		log.info("worker {} serving task types {}{}", this.workerId, this.served,
+				this.paused.isEmpty() ? "" : " (paused: " + this.paused + ")");
 		this.running = true;
 	}
 
-	private SimpleMessageListenerContainer startContainer(HandlerMethod handler) {
+	/**
+	 * The hello heartbeat asks the masters for the paused types: waits for the answer, so
+	 * that no task of a paused type starts here, but not for ever (no master may be up).
+	 */
+	private void awaitPausedTypes() {
+		Duration wait = this.properties.verdictTimeout().isZero() ? Duration.ofSeconds(5)
+				: this.properties.verdictTimeout();
+		try {
+			this.controlListener.firstState().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (TimeoutException | ExecutionException ex) {
+			log.warn("no master told this worker the paused types within {}; starting with none paused (they "
+					+ "arrive with the answer to a later heartbeat)", wait);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	/**
+	 * Refuses to start when a delivery could wait in a consumer's prefetch and run past
+	 * the broker's consumer timeout (the broker would close the channel and redeliver
+	 * tasks still running); warns for types without a timeout of their own.
+	 */
+	private void checkTimeouts() {
+		List<String> untimed = checkTimeouts(this.properties, this.served,
+				(type) -> prefetch(type, this.properties.forType(type)));
+		if (!untimed.isEmpty()) {
+			log.warn("task types {} have no timeout on this worker (warren.worker.types.<type>.timeout): their runs "
+					+ "stop only at warren.worker.max-timeout ({}) unless the task or the master says otherwise",
+					untimed, this.properties.maxTimeout());
+		}
+	}
+
+	/**
+	 * Throws if a delivery of a served type could be held unacked (waiting in the
+	 * prefetch, then running) for the broker's consumer timeout; returns the served types
+	 * without a timeout of their own.
+	 */
+	static List<String> checkTimeouts(WorkerProperties properties, List<String> served,
+			Function<String, Integer> prefetchOf) {
+		Duration longest = properties.maxTimeout().plus(properties.timeoutGrace());
+		List<String> untimed = new ArrayList<>();
+		for (String type : served) {
+			int prefetch = prefetchOf.apply(type);
+			Duration held = longest.multipliedBy(prefetch);
+			if (held.compareTo(properties.brokerConsumerTimeout()) >= 0) {
+				throw new IllegalStateException("task type " + type + ": a delivery may be held unacked for up to "
+						+ held + " (prefetch " + prefetch + " x (warren.worker.max-timeout " + properties.maxTimeout()
+						+ " + warren.worker.timeout-grace " + properties.timeoutGrace()
+						+ ")), not less than the broker's consumer timeout of " + properties.brokerConsumerTimeout()
+						+ " (warren.worker.broker-consumer-timeout): the broker would close the channel and give "
+						+ "tasks still running to another worker. Lower warren.worker.max-timeout or the type's "
+						+ "prefetch, or raise consumer_timeout in rabbitmq.conf and "
+						+ "warren.worker.broker-consumer-timeout with it");
+			}
+			if (properties.forType(type).timeout() == null) {
+				untimed.add(type);
+			}
+		}
+		return untimed;
+	}
+
+	/** The state heartbeats report. */
+	private String state() {
+		if (this.stopping) {
+			return "DRAINING";
+		}
+		return (!this.served.isEmpty() && this.paused.containsAll(this.served)) ? "PAUSED" : "RUNNING";
+	}
+
+	private List<Heartbeat.TypeState> typeStates() {
+		Map<String, String> stopped = this.runningTasks.stoppedTypes();
+		return this.served.stream()
+			.map((type) -> new Heartbeat.TypeState(type, this.properties.forType(type).concurrency(),
+					this.paused.contains(type), stopped.get(type)))
+			.toList();
+	}
+
+	/** Stops taking tasks of a type; its running tasks finish. Idempotent. */
+	void pause(String type) {
+		if (this.served.contains(type)) {
+			this.paused.add(type);
+			onControlThread(() -> reconcile(type));
+		}
+	}
+
+	/** Takes tasks of a paused type again, unless a stuck handler stopped it. */
+	void resume(String type) {
+		if (this.served.contains(type)) {
+			this.paused.remove(type);
+			onControlThread(() -> reconcile(type));
+		}
+	}
+
+	/**
+	 * Makes a type's container match what is wanted: stopped while paused (running tasks
+	 * finish, however long they take within their timeout), running otherwise, unless a
+	 * stuck handler stopped the type for good.
+	 */
+	private void reconcile(String type) {
+		SimpleMessageListenerContainer container = this.containers.get(type);
+		if (container == null) {
+			return;
+		}
+		boolean wanted = !this.paused.contains(type) && !this.runningTasks.stoppedTypes().containsKey(type);
+		if (wanted && !container.isRunning()) {
+			log.info("task type {} resumed", type);
+			activate(type, container);
+		}
+		else if (!wanted && container.isRunning()) {
+			log.info("task type {} paused: taking no new task, letting running ones finish", type);
+			this.health.paused(container, true);
+			container.setShutdownTimeout(this.properties.maxTimeout().plus(this.properties.timeoutGrace()).toMillis());
+			container.stop();
+			container.setShutdownTimeout(this.drain.containerShutdownTimeout().toMillis());
+		}
+	}
+
+	/** The full list of paused types: pauses and resumes to match. */
+	void pausedTypes(List<String> pausedTypes) {
+		for (String type : this.served) {
+			if (pausedTypes.contains(type)) {
+				pause(type);
+			}
+			else {
+				resume(type);
+			}
+		}
+	}
+
+	/** Stops taking a type for good (a handler ignored its interruption). */
+	private void stopTaking(String type) {
+		onControlThread(() -> {
+			SimpleMessageListenerContainer container = this.containers.get(type);
+			if (container != null && container.isRunning()) {
+				this.health.forget(container);
+				container.stop();
+			}
+		});
+	}
+
+	private void onControlThread(Runnable action) {
+		if (this.stopping || this.controlExecutor == null) {
+			return;
+		}
+		try {
+			this.controlExecutor.execute(() -> {
+				if (this.stopping) {
+					return;
+				}
+				try {
+					action.run();
+				}
+				catch (RuntimeException ex) {
+					log.warn("control action failed: {}", ex.getMessage());
+				}
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			// stopping
+		}
+	}
+
+	private SimpleMessageListenerContainer createContainer(HandlerMethod handler) {
 		WorkerProperties.TypeSettings settings = this.properties.forType(handler.type());
 		SimpleMessageListenerContainer container = new SimpleMessageListenerContainer(this.connectionFactory);
 		container.setQueueNames(this.topology.taskQueue(handler.type()));
+		TaskListener.Limits limits = new TaskListener.Limits(this.control, this.properties,
+				() -> stopTaking(handler.type()));
 		container.setMessageListener(new TaskListener(handler, this.wire, this.replies, this.workerId,
-				Clock.systemUTC(), this.metrics, this.runningTasks, this.backoff, this.acks, this.verdicts));
+				Clock.systemUTC(), this.metrics, this.runningTasks, this.backoff, this.acks, this.verdicts, limits));
 		container.setAcknowledgeMode(AcknowledgeMode.MANUAL);
 		container.setConcurrentConsumers(settings.concurrency());
 		container.setPrefetchCount(prefetch(handler.type(), settings));
@@ -151,9 +365,18 @@ public class WorkerContainers implements SmartLifecycle {
 		container.setBeanName("warren-" + handler.type());
 		container.setApplicationEventPublisher(this.events);
 		container.afterPropertiesSet();
-		this.health.watch(container, settings.concurrency());
-		container.start();
 		return container;
+	}
+
+	private void activate(String type, SimpleMessageListenerContainer container) {
+		this.health.watch(container, this.properties.forType(type).concurrency());
+		container.start();
+	}
+
+	/** Watched by the health check, as paused: a paused type does not make it DOWN. */
+	private void watchPaused(String type, SimpleMessageListenerContainer container) {
+		this.health.watch(container, this.properties.forType(type).concurrency());
+		this.health.paused(container, true);
 	}
 
 	/**
@@ -171,6 +394,9 @@ public class WorkerContainers implements SmartLifecycle {
 	private void declareServedQueues() {
 		if (this.verdicts != null) {
 			this.verdicts.declare(this.admin);
+		}
+		if (this.controlListener != null) {
+			this.controlListener.declare(this.admin);
 		}
 		for (String type : this.served) {
 			for (Declarable declarable : this.topology.forTaskType(type).getDeclarables()) {
@@ -190,11 +416,17 @@ public class WorkerContainers implements SmartLifecycle {
 	 */
 	@Override
 	public void stop() {
+		this.stopping = true;
+		this.controlExecutor.shutdown();
+		this.heartbeats.beatNow();
 		// consumers pausing after an unconfirmed reply hand their task back now
 		this.backoff.stop();
-		this.drain.stop(this.containers);
-		this.containers.forEach(this.health::forget);
+		List<SimpleMessageListenerContainer> all = List.copyOf(this.containers.values());
+		this.drain.stop(all);
+		all.forEach(this.health::forget);
 		this.containers.clear();
+		this.heartbeats.stop();
+		this.controlListener.stop();
 		if (this.verdicts != null) {
 			this.verdicts.stop();
 		}

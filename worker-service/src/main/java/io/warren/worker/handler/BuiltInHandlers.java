@@ -1,6 +1,7 @@
 package io.warren.worker.handler;
 
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 
 import tools.jackson.databind.JsonNode;
 
@@ -30,6 +31,15 @@ class BuiltInHandlers {
 		if (request.ms() < 0 || request.ms() > MAX_SLEEP_MS) {
 			throw new NonRetryableTaskException("ms must be between 0 and " + MAX_SLEEP_MS);
 		}
+		if (Boolean.TRUE.equals(request.uninterruptible())) {
+			// a handler that ignores its interruption, as a stuck driver call would: for
+			// trying out the timeout backstop
+			long until = System.nanoTime() + request.ms() * 1_000_000;
+			while (System.nanoTime() < until) {
+				LockSupport.parkNanos(Math.min(until - System.nanoTime(), 50_000_000));
+			}
+			return Map.of("sleptMs", request.ms());
+		}
 		// the point of this handler is to take time, as a slow real task would
 		Thread.sleep(request.ms());
 		return Map.of("sleptMs", request.ms());
@@ -53,8 +63,11 @@ class BuiltInHandlers {
 		throw new IllegalStateException(message);
 	}
 
-	/** {@code {"ms": 250}} */
-	record SleepRequest(long ms) {
+	/**
+	 * {@code {"ms": 250}}; {@code "uninterruptible": true} ignores interruption (a
+	 * timeout or cancel) until the time is up
+	 */
+	record SleepRequest(long ms, Boolean uninterruptible) {
 	}
 
 	/**

@@ -2,6 +2,7 @@ package io.warren.worker.config;
 
 import io.warren.config.TypeSettingNames;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -16,13 +17,15 @@ import static org.assertj.core.api.Assertions.assertThatNoException;
 
 class TypeSettingNamesTests {
 
+	private static final Set<String> SETTINGS = Set.of("enabled", "concurrency", "prefetch", "timeout");
+
 	@Test
 	void bracketedDottedTypeBindsAndPasses() {
 		StandardEnvironment environment = environment(Map.of("warren.worker.types.[image.resize].concurrency", "8",
 				"warren.worker.types.echo.prefetch", "2"));
 
 		assertThatNoException()
-			.isThrownBy(() -> TypeSettingNames.requireBrackets(environment, "warren.worker.types", 1));
+			.isThrownBy(() -> TypeSettingNames.requireBrackets(environment, "warren.worker.types", SETTINGS));
 		WorkerProperties properties = Binder.get(environment).bindOrCreate("warren.worker", WorkerProperties.class);
 		assertThat(properties.forType("image.resize").concurrency()).isEqualTo(8);
 		assertThat(properties.forType("echo").prefetch()).isEqualTo(2);
@@ -33,8 +36,27 @@ class TypeSettingNamesTests {
 		StandardEnvironment environment = environment(Map.of("warren.worker.types.image.resize.concurrency", "8"));
 
 		assertThatIllegalStateException()
-			.isThrownBy(() -> TypeSettingNames.requireBrackets(environment, "warren.worker.types", 1))
+			.isThrownBy(() -> TypeSettingNames.requireBrackets(environment, "warren.worker.types", SETTINGS))
 			.withMessageContaining("warren.worker.types.[image.resize].concurrency");
+	}
+
+	@Test
+	void dottedTypeWithASettingOfOneLevelOnTheMasterIsCaughtAsWellAsOneOfTwo() {
+		Set<String> master = Set.of("retry", "timeout");
+		assertThatIllegalStateException().isThrownBy(() -> TypeSettingNames.requireBrackets(
+				environment(Map.of("warren.master.types.image.resize.timeout", "30s")), "warren.master.types", master))
+			.withMessageContaining("warren.master.types.[image.resize].timeout");
+		assertThatIllegalStateException()
+			.isThrownBy(() -> TypeSettingNames.requireBrackets(
+					environment(Map.of("warren.master.types.image.resize.retry.max-attempts", "5")),
+					"warren.master.types", master))
+			.withMessageContaining("warren.master.types.[image.resize].retry.max-attempts");
+		assertThatNoException()
+			.isThrownBy(
+					() -> TypeSettingNames.requireBrackets(
+							environment(Map.of("warren.master.types.[image.resize].timeout", "30s",
+									"warren.master.types.echo.retry.max-attempts", "2")),
+							"warren.master.types", master));
 	}
 
 	@Test
@@ -45,7 +67,7 @@ class TypeSettingNamesTests {
 					Map.of("WARREN_WORKER_TYPES_IMAGE_RESIZE_CONCURRENCY", "8")));
 
 		assertThatIllegalStateException()
-			.isThrownBy(() -> TypeSettingNames.requireBrackets(environment, "warren.worker.types", 1))
+			.isThrownBy(() -> TypeSettingNames.requireBrackets(environment, "warren.worker.types", SETTINGS))
 			.withMessageContaining("SPRING_APPLICATION_JSON");
 	}
 
