@@ -3,7 +3,8 @@
 # stopped and started under a running master and workers (a private RabbitMQ node on
 # loopback ports of its own, started from the local RabbitMQ installation; the shared
 # broker is not touched), and workers SIGKILLed in a loop under load, on H2 and
-# PostgreSQL, with the executions the workers logged compared with the records' counts.
+# PostgreSQL, with the executions the workers logged compared with the records' counts;
+# and a worker frozen with SIGSTOP while it runs a task, whose attempt must not stay RUNNING.
 # Exits non-zero if a fault test fails. The H2 crash soak has its own command:
 # scripts/soak-h2.sh.
 set -euo pipefail

@@ -2,7 +2,7 @@ package io.warren.config;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName.Form;
@@ -25,11 +25,13 @@ public final class TypeSettingNames {
 
 	/**
 	 * Throws if a property under {@code prefix} (such as {@code warren.worker.types})
-	 * does not name one of {@code settings} right after its type: a dotted type without
-	 * brackets ({@code image.resize.concurrency}: {@code resize} is no setting) would
-	 * bind as another type and be ignored.
+	 * does not name, right after its type, one of {@code settings} with as many levels as
+	 * the setting has (1 for {@code <type>.concurrency}, 2 for
+	 * {@code <type>.retry.max-attempts}): a dotted type without brackets
+	 * ({@code image.resize.concurrency}: {@code resize} is no setting) would bind as
+	 * another type and be ignored.
 	 */
-	public static void requireBrackets(Environment environment, String prefix, Set<String> settings) {
+	public static void requireBrackets(Environment environment, String prefix, Map<String, Integer> settings) {
 		ConfigurationPropertyName types = ConfigurationPropertyName.of(prefix);
 		int typeIndex = types.getNumberOfElements();
 		List<ConfigurationPropertyName> wrong = new ArrayList<>();
@@ -38,15 +40,15 @@ public final class TypeSettingNames {
 				iterable.stream()
 					.filter(types::isAncestorOf)
 					.filter((name) -> name.getNumberOfElements() > typeIndex + 1)
-					.filter((name) -> !settings.contains(name.getElement(typeIndex + 1, Form.DASHED)))
+					.filter((name) -> !fits(name, typeIndex + 1, settings))
 					.forEach(wrong::add);
 			}
 		}
 		if (!wrong.isEmpty()) {
 			ConfigurationPropertyName example = wrong.get(0);
-			int setting = typeIndex + 1;
-			while (setting < example.getNumberOfElements()
-					&& !settings.contains(example.getElement(setting, Form.DASHED))) {
+			// the type is what comes before the first place where a setting fits
+			int setting = typeIndex + 2;
+			while (setting < example.getNumberOfElements() && !fits(example, setting, settings)) {
 				setting++;
 			}
 			if (setting == example.getNumberOfElements()) {
@@ -62,6 +64,14 @@ public final class TypeSettingNames {
 					+ String.join(".", type) + "]." + String.join(".", rest)
 					+ " (an environment variable cannot: use SPRING_APPLICATION_JSON, see docs/configuration.md)");
 		}
+	}
+
+	/**
+	 * Whether a known setting starts at {@code index} and the name ends where it does.
+	 */
+	private static boolean fits(ConfigurationPropertyName name, int index, Map<String, Integer> settings) {
+		Integer depth = settings.get(name.getElement(index, Form.DASHED));
+		return depth != null && name.getNumberOfElements() == index + depth;
 	}
 
 }

@@ -33,6 +33,9 @@ public record Heartbeat(String workerId, String event, String state, String host
 
 	public static final String GOODBYE = "goodbye";
 
+	/** The longest heartbeat interval, in milliseconds: an hour. */
+	public static final long MAX_INTERVAL_MS = 3_600_000;
+
 	public Heartbeat {
 		Objects.requireNonNull(workerId, "workerId");
 		if (workerId.isBlank() || workerId.length() > 255 || workerId.chars().anyMatch(Character::isISOControl)) {
@@ -42,11 +45,13 @@ public record Heartbeat(String workerId, String event, String state, String host
 		if (!List.of(HELLO, BEAT, GOODBYE).contains(event)) {
 			throw new IllegalArgumentException("event must be hello, beat or goodbye");
 		}
-		if (!List.of("RUNNING", "PAUSED", "DRAINING", "STOPPED").contains(state)) {
-			throw new IllegalArgumentException("state must be RUNNING, PAUSED, DRAINING or STOPPED");
+		if (!List.of("RUNNING", "PAUSED", "DRAINING", "STOPPED").contains(state)
+				|| (state.equals("STOPPED") != event.equals(GOODBYE))) {
+			throw new IllegalArgumentException(
+					"state must be RUNNING, PAUSED or DRAINING, or STOPPED with a goodbye (and only then)");
 		}
-		if (intervalMs < 1) {
-			throw new IllegalArgumentException("intervalMs must be 1 or more");
+		if (intervalMs < 1 || intervalMs > MAX_INTERVAL_MS) {
+			throw new IllegalArgumentException("intervalMs must be 1 to " + MAX_INTERVAL_MS);
 		}
 		Objects.requireNonNull(sentAt, "sentAt");
 		types = (types != null) ? List.copyOf(types) : List.of();

@@ -19,11 +19,11 @@ import static org.awaitility.Awaitility.await;
  */
 class WorkerRegistrySystemTests {
 
-	private static final String[] MASTER = { "warren.master.workers.check-interval=500ms",
+	static final String[] MASTER = { "warren.master.workers.check-interval=500ms",
 			"warren.master.workers.lost-task-grace=2s", "warren.master.relay.interval=200ms",
 			"warren.master.retry.initial-backoff=200ms" };
 
-	private static final String[] WORKER = { "warren.worker.heartbeat-interval=500ms",
+	static final String[] WORKER = { "warren.worker.heartbeat-interval=500ms",
 			"warren.worker.types.sleep.concurrency=1" };
 
 	@Test
@@ -85,44 +85,7 @@ class WorkerRegistrySystemTests {
 		}
 	}
 
-	@Test
-	void taskHeldByAFrozenWorkerIsFailedWorkerLostAndRetriedElsewhere() {
-		try (WarrenCluster cluster = WarrenCluster.onH2()) {
-			WarrenApi api = cluster.startMaster(MASTER);
-			// a short AMQP heartbeat: the broker closes the frozen worker's connection
-			// within seconds and gives back the deliveries it holds in its prefetch (the
-			// next attempt may be one of them)
-			ServiceProcess frozen = cluster.startWorker("frozen", WORKER[0], WORKER[1],
-					"spring.rabbitmq.requested-heartbeat=3s");
-			String id = api
-				.post("/api/v1/tasks",
-						"{\"type\":\"sleep\",\"payload\":{\"ms\":30000},\"timeout\":3000,\"maxAttempts\":2}")
-				.body()
-				.get("id")
-				.asString();
-			await().until(() -> "RUNNING".equals(api.status(id)));
-			frozen.signal("STOP");
-			try {
-				// its connection stays open: the broker does not give the task back
-				await().atMost(Duration.ofSeconds(15)).until(() -> "LOST".equals(state(api, "frozen")));
-				cluster.startWorker("healthy", WORKER);
-				// attempt 1 ends WORKER_LOST after its timeout and the grace period;
-				// attempt 2 runs on the healthy worker and times out in its turn
-				await().atMost(Duration.ofSeconds(60)).until(() -> "FAILED".equals(api.status(id)));
-				JsonNode task = api.task(id);
-				assertThat(task.get("error").get("code").asString()).isEqualTo("TIMED_OUT");
-				assertThat(task.get("workerId").asString()).isEqualTo("healthy");
-				JsonNode first = task.get("history").get(0);
-				assertThat(first.get("error").get("code").asString()).isEqualTo("WORKER_LOST");
-				assertThat(first.get("workerId").asString()).isEqualTo("frozen");
-			}
-			finally {
-				frozen.signal("CONT");
-			}
-		}
-	}
-
-	private static String state(WarrenApi api, String worker) {
+	static String state(WarrenApi api, String worker) {
 		WarrenApi.Answer answer = api.get("/api/v1/workers/" + worker);
 		return (answer.status() == 200) ? answer.body().get("state").asString() : null;
 	}

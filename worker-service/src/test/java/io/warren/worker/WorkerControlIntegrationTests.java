@@ -82,6 +82,7 @@ class WorkerControlIntegrationTests {
 		registry.add("warren.worker.timeout-grace", () -> "700ms");
 		registry.add("warren.worker.types.fail.enabled", () -> "false");
 		registry.add("warren.worker.types.[report.monthly].timeout", () -> "300ms");
+		registry.add("warren.worker.types.[slow.one].concurrency", () -> "1");
 	}
 
 	@BeforeEach
@@ -106,7 +107,7 @@ class WorkerControlIntegrationTests {
 		assertThat(beat.event()).isEqualTo(Heartbeat.BEAT);
 		assertThat(beat.intervalMs()).isEqualTo(200);
 		assertThat(beat.types()).extracting(Heartbeat.TypeState::type)
-			.contains("echo", "sleep", "report.monthly", "stubborn")
+			.contains("echo", "sleep", "report.monthly", "stubborn", "slow.one")
 			.doesNotContain("fail");
 		Heartbeat.RunningTask running = beat.running().get(0);
 		assertThat(running.deadline()).isAfter(running.startedAt().plusSeconds(59));
@@ -132,17 +133,47 @@ class WorkerControlIntegrationTests {
 	}
 
 	@Test
-	void taskCancelledBeforeItsMessageComesIsAckedWithoutRunning() {
+	void taskCancelledBeforeItsMessageComesIsAckedWithoutRunningAndALaterAttemptRuns() {
 		UUID id = UUID.randomUUID();
-		broadcast(ControlMessage.cancel(id, null));
-		await().until(() -> this.control.isCancelled(id));
+		broadcast(ControlMessage.cancel(id, 1));
+		await().until(() -> this.control.isCancelled(id, 1));
 		publish(new TaskMessage(id, "echo", 1, 0, json("\"never\""), Instant.now()));
 		UUID next = UUID.randomUUID();
 		publish(new TaskMessage(next, "echo", 1, 0, json("\"after\""), Instant.now()));
 
-		List<Reply> replies = repliesFor(next, 2);
-		assertThat(replies).allSatisfy((reply) -> assertThat(reply.taskId()).isEqualTo(next));
+		List<Reply> all = new ArrayList<>();
+		await().atMost(Duration.ofSeconds(20))
+			.until(() -> collectAll(all) && all.stream().filter((reply) -> reply.taskId().equals(next)).count() == 2);
 		await().until(() -> messagesIn("echo") == 0);
+		assertThat(all).as("replies of the cancelled attempt").noneMatch((reply) -> reply.taskId().equals(id));
+
+		// a retry by hand of a task whose cancel did not take (it failed first) is a new
+		// attempt: it runs
+		publish(new TaskMessage(id, "echo", 2, 0, json("\"retried\""), Instant.now()));
+		assertThat(result(repliesFor(id, 2)).attempt()).isEqualTo(2);
+	}
+
+	@Test
+	void pausedTypeDoesNotStartADeliveryThatWaitedInThePrefetch() {
+		UUID first = UUID.randomUUID();
+		UUID waiting = UUID.randomUUID();
+		// one consumer with a prefetch of 2: the second task waits behind the first
+		publish(new TaskMessage(first, "slow.one", 1, 0, json("{\"ms\":1500}"), Instant.now()));
+		publish(new TaskMessage(waiting, "slow.one", 1, 0, json("{\"ms\":10}"), Instant.now()));
+		List<Reply> all = new ArrayList<>();
+		await().until(() -> collectAll(all) && all.stream().anyMatch((reply) -> reply.taskId().equals(first)));
+
+		broadcast(ControlMessage.pause("slow.one"));
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> collectAll(all)
+					&& all.stream().anyMatch((reply) -> reply.taskId().equals(first) && reply instanceof TaskResult));
+		await().during(Duration.ofSeconds(1))
+			.atMost(Duration.ofSeconds(5))
+			.until(() -> collectAll(all) && all.stream().noneMatch((reply) -> reply.taskId().equals(waiting)));
+		await().until(() -> consumersOf("slow.one") == 0 && messagesIn("slow.one") == 1);
+
+		broadcast(ControlMessage.resume("slow.one"));
+		assertThat(result(repliesFor(waiting, 2)).outcome()).isEqualTo(Outcome.SUCCEEDED);
 	}
 
 	@Test
@@ -200,6 +231,15 @@ class WorkerControlIntegrationTests {
 		await().until(() -> consumersOf("echo") == 0);
 		broadcast(ControlMessage.state(List.of()));
 		await().until(() -> consumersOf("echo") > 0);
+
+		// a state a master read before the last pause does not undo it
+		broadcast(ControlMessage.pause("echo"));
+		await().until(() -> consumersOf("echo") == 0);
+		broadcast(
+				new ControlMessage(ControlMessage.STATE, null, null, null, List.of(), Instant.now().minusSeconds(10)));
+		await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> consumersOf("echo") == 0);
+		broadcast(ControlMessage.resume("echo"));
+		await().until(() -> consumersOf("echo") > 0);
 	}
 
 	private boolean collect(UUID taskId, List<Reply> replies) {
@@ -209,6 +249,15 @@ class WorkerControlIntegrationTests {
 			if (reply.taskId().equals(taskId)) {
 				replies.add(reply);
 			}
+		}
+		return true;
+	}
+
+	/** Takes one reply, if one comes within 200 ms, whatever its task. */
+	private boolean collectAll(List<Reply> replies) {
+		Message message = this.master.receive(this.topology.replyQueue(), 200);
+		if (message != null) {
+			replies.add(this.wire.readReply(message));
 		}
 		return true;
 	}
@@ -277,6 +326,12 @@ class WorkerControlIntegrationTests {
 			return "never";
 		}
 
+		@TaskHandler("slow.one")
+		String slow(java.util.Map<String, Long> request) throws InterruptedException {
+			Thread.sleep(request.get("ms"));
+			return "done";
+		}
+
 		@TaskHandler("stubborn")
 		String stubborn(Object payload) {
 			// swallows its interruption for 2 s, as a blocking driver call may
@@ -296,7 +351,7 @@ class WorkerControlIntegrationTests {
 		@Bean
 		BrokerCleanup brokerCleanup(TopologyProperties topology) {
 			return new BrokerCleanup(topology.prefix(),
-					() -> List.of("echo", "sleep", "fail", "report.monthly", "stubborn"));
+					() -> List.of("echo", "sleep", "fail", "report.monthly", "stubborn", "slow.one"));
 		}
 
 	}

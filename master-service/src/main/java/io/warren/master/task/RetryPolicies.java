@@ -2,7 +2,7 @@ package io.warren.master.task;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.warren.config.TypeSettingNames;
@@ -23,7 +23,7 @@ public class RetryPolicies {
 	private final MasterProperties properties;
 
 	public RetryPolicies(MasterProperties properties, Environment environment) {
-		TypeSettingNames.requireBrackets(environment, "warren.master.types", Set.of("retry", "timeout"));
+		TypeSettingNames.requireBrackets(environment, "warren.master.types", Map.of("retry", 2, "timeout", 1));
 		this.properties = properties;
 	}
 

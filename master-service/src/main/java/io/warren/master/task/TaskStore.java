@@ -335,8 +335,17 @@ public class TaskStore {
 	 * another transaction holds are skipped. Call inside a transaction.
 	 */
 	public List<UUID> lockSelected(TaskFilter filter, int limit) {
+		return lockSelected(filter, limit, false);
+	}
+
+	/**
+	 * As {@link #lockSelected(TaskFilter, int)}, leaving out the tasks whose cancel was
+	 * asked for, if {@code uncancelled}.
+	 */
+	public List<UUID> lockSelected(TaskFilter filter, int limit, boolean uncancelled) {
 		List<Object> params = new ArrayList<>();
-		String sql = "SELECT id FROM tasks WHERE " + where(filter, params) + " ORDER BY id FETCH FIRST " + limit
+		String sql = "SELECT id FROM tasks WHERE " + where(filter, params)
+				+ (uncancelled ? " AND cancel_requested_at IS NULL" : "") + " ORDER BY id FETCH FIRST " + limit
 				+ " ROWS ONLY FOR UPDATE SKIP LOCKED";
 		return this.jdbc.sql(sql).params(params).query((rs, row) -> rs.getObject("id", UUID.class)).list();
 	}

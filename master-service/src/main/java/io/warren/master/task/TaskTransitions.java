@@ -249,15 +249,11 @@ public class TaskTransitions {
 	 */
 	@Transactional
 	public Map<UUID, Task> cancel(Collection<UUID> taskIds) {
-		return cancel(taskIds, true);
-	}
-
-	private Map<UUID, Task> cancel(Collection<UUID> taskIds, boolean includeMarked) {
 		Batch batch = new Batch(taskIds, false);
 		Map<UUID, Task> cancelled = new LinkedHashMap<>();
 		for (UUID id : taskIds) {
 			Task task = batch.current.get(id);
-			if (task != null && !task.status().isTerminal() && (includeMarked || task.cancelRequestedAt() == null)) {
+			if (task != null && !task.status().isTerminal()) {
 				batch.cancel(task);
 				cancelled.put(id, batch.current.get(id));
 			}
@@ -268,9 +264,9 @@ public class TaskTransitions {
 
 	/**
 	 * Cancels the unfinished tasks the filter selects, at most {@code limit} (rows
-	 * another transaction holds are skipped), as {@link #cancel}; returns those cancelled
-	 * or marked now (a running task marked before is not counted again). A filter without
-	 * a status selects every unfinished status.
+	 * another transaction holds are skipped, and so are running tasks whose cancel was
+	 * asked for before), as {@link #cancel}; returns those cancelled or marked. A filter
+	 * without a status selects every unfinished status.
 	 */
 	@Transactional
 	public List<Task> cancelSelected(TaskFilter filter, int limit) {
@@ -280,10 +276,10 @@ public class TaskTransitions {
 			if (ids.size() < limit && !status.isTerminal()) {
 				ids.addAll(this.store.lockSelected(
 						new TaskFilter(status, filter.type(), filter.errorCode(), filter.since(), filter.until()),
-						limit - ids.size()));
+						limit - ids.size(), true));
 			}
 		}
-		return List.copyOf(cancel(ids, false).values());
+		return List.copyOf(cancel(ids).values());
 	}
 
 	/**
@@ -416,7 +412,7 @@ public class TaskTransitions {
 					poison(task, notice);
 					return Applied.POISONED;
 				}
-				if (task.status() == TaskStatus.CANCELLED || task.cancelRequestedAt() != null) {
+				if (task.status() == TaskStatus.CANCELLED || cancelWaits(task)) {
 					if (!asking.contains(notice.deliveryId())) {
 						// it started: an execution, which its worker is told to stop
 						this.current.put(task.id(), countDelivery(task, reply));
@@ -628,7 +624,7 @@ public class TaskTransitions {
 			if (!notice.workerId().equals(task.workerId())) {
 				return null;
 			}
-			if (task.cancelRequestedAt() != null) {
+			if (cancelWaits(task)) {
 				// no need to run it elsewhere
 				return cancelled(task, null, null, this.now);
 			}
@@ -641,7 +637,7 @@ public class TaskTransitions {
 			if (error != null && TaskError.TIMED_OUT.equals(error.code())) {
 				this.timedOut.merge(task.type(), 1, Integer::sum);
 			}
-			if (task.cancelRequestedAt() != null && result.outcome() == Outcome.FAILED) {
+			if (cancelWaits(task) && result.outcome() == Outcome.FAILED) {
 				return cancelled(task, result.workerId(), result.startedAt(), result.finishedAt());
 			}
 			if (result.outcome() == Outcome.SUCCEEDED) {
@@ -706,13 +702,22 @@ public class TaskTransitions {
 		}
 
 		/**
+		 * Whether a cancel asked for while the task ran still waits: the task is not
+		 * finished (a late reply of a task that ended, cancelled or not, changes
+		 * nothing).
+		 */
+		private static boolean cancelWaits(Task task) {
+			return task.cancelRequestedAt() != null && !task.status().isTerminal();
+		}
+
+		/**
 		 * The task {@code CANCELLED}, from any unfinished status (the caller records the
 		 * move); the error says when it was cancelled.
 		 */
 		private Task cancelled(Task task, String worker, Instant started, Instant finished) {
 			TaskStatus status = TaskStateMachine.next(task.status(), TaskEvent.CANCEL).orElseThrow();
 			String message = (task.status() == TaskStatus.RUNNING) ? "cancelled while it ran"
-					: "cancelled before it ran (" + task.status() + ")";
+					: "cancelled while " + task.status();
 			return task.finished(status, null, new TaskError(TaskError.CANCELLED, message, false), worker, started,
 					finished);
 		}
@@ -723,7 +728,7 @@ public class TaskTransitions {
 		 */
 		Task lost(Task task) {
 			Task next;
-			if (task.cancelRequestedAt() != null) {
+			if (cancelWaits(task)) {
 				next = cancelled(task, null, null, this.now);
 			}
 			else {

@@ -1,6 +1,7 @@
 package io.warren.master.workers;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -80,18 +81,26 @@ public class HeartbeatListener implements MessageListener {
 	}
 
 	private void answer(Heartbeat heartbeat) {
+		// the state is dated when it was read: a pause or resume made after the read is
+		// newer, and a worker keeps it (protocol §3.7)
+		Instant asOf = this.clock.instant();
 		Set<String> pausedTypes = new TreeSet<>(this.paused.all().keySet());
 		boolean differs = heartbeat.types()
 			.stream()
 			.anyMatch((type) -> type.paused() != pausedTypes.contains(type.type()));
 		if (heartbeat.event().equals(Heartbeat.HELLO) || differs) {
 			log.debug("worker {}: paused types sent ({})", heartbeat.workerId(), pausedTypes);
-			this.control.broadcast(ControlMessage.state(List.copyOf(pausedTypes)));
+			this.control
+				.broadcast(new ControlMessage(ControlMessage.STATE, null, null, null, List.copyOf(pausedTypes), asOf));
 		}
 		List<UUID> running = heartbeat.running().stream().map(Heartbeat.RunningTask::taskId).toList();
-		for (UUID cancelled : this.store.cancelledAmong(running)) {
-			log.info("worker {} still runs cancelled task {}: cancel sent again", heartbeat.workerId(), cancelled);
-			this.control.broadcast(ControlMessage.cancel(cancelled, null));
+		List<UUID> cancelled = this.store.cancelledAmong(running);
+		for (Heartbeat.RunningTask task : heartbeat.running()) {
+			if (cancelled.contains(task.taskId())) {
+				log.info("worker {} still runs cancelled task {}: cancel sent again", heartbeat.workerId(),
+						task.taskId());
+				this.control.broadcast(ControlMessage.cancel(task.taskId(), task.attempt()));
+			}
 		}
 	}
 

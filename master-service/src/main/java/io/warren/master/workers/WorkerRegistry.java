@@ -71,21 +71,32 @@ public class WorkerRegistry {
 		OffsetDateTime lostAfter = utc(now.plusMillis(heartbeat.intervalMs() * MISSED_BEATS));
 		String host = clip(heartbeat.host(), 255);
 		String version = clip(heartbeat.version(), 64);
-		Optional<WorkerRecord> known = find(heartbeat.workerId());
-		if (known.isPresent()) {
+		for (int tries = 0; tries < 3; tries++) {
+			Optional<WorkerRecord> known = find(heartbeat.workerId());
+			if (known.isEmpty()) {
+				break;
+			}
 			WorkerRecord worker = known.get();
 			if (worker.state().equals(STOPPED) && worker.startedAt() != null
 					&& worker.startedAt().toEpochMilli() == heartbeat.startedAt().toEpochMilli()) {
 				// a late message of a run that said goodbye
 				return;
 			}
-			this.jdbc
+			// only over the row as read: another master may have written it meanwhile
+			// (a goodbye that a late beat must not undo), then read it again
+			int updated = this.jdbc
 				.sql("UPDATE workers SET host = ?, version = ?, state_since = CASE WHEN state = ? THEN state_since "
 						+ "ELSE ? END, state = ?, types = ?, running = ?, interval_ms = ?, started_at = ?, "
-						+ "last_seen_at = ?, lost_after = ? WHERE id = ?")
+						+ "last_seen_at = ?, lost_after = ? WHERE id = ? AND state = ? AND last_seen_at = ?")
 				.params(host, version, state, seen, state, types, running, heartbeat.intervalMs(),
-						utc(heartbeat.startedAt()), seen, lostAfter, heartbeat.workerId())
+						utc(heartbeat.startedAt()), seen, lostAfter, heartbeat.workerId(), worker.state(),
+						utc(worker.lastSeenAt()))
 				.update();
+			if (updated > 0) {
+				return;
+			}
+		}
+		if (find(heartbeat.workerId()).isPresent()) {
 			return;
 		}
 		try {
@@ -110,9 +121,14 @@ public class WorkerRegistry {
 			.update();
 	}
 
-	/** Deletes lost and stopped workers that are so since before {@code before}. */
+	/**
+	 * Deletes lost and stopped workers that are so since before {@code before}, but not
+	 * one that a task still shows {@code RUNNING}: that task is ended by the check first.
+	 */
 	public int purge(Instant before) {
-		return this.jdbc.sql("DELETE FROM workers WHERE state IN ('LOST', 'STOPPED') AND state_since < ?")
+		return this.jdbc
+			.sql("DELETE FROM workers WHERE state IN ('LOST', 'STOPPED') AND state_since < ? AND NOT EXISTS "
+					+ "(SELECT 1 FROM tasks WHERE tasks.worker_id = workers.id AND tasks.status = 'RUNNING')")
 			.params(utc(before))
 			.update();
 	}

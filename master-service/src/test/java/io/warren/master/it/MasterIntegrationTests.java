@@ -943,6 +943,18 @@ abstract class MasterIntegrationTests {
 				new TaskError(TaskError.CANCELLED, "cancelled while it ran", false));
 		await().until(() -> "CANCELLED".equals(this.api.status(id)));
 		assertThat(this.api.task(id).get("history")).hasSize(1);
+		// late replies of the ended task (a second delivery's result, a release) change
+		// nothing and are neither refused nor parked
+		double parked = parked();
+		sendResult(task, "other-worker", Outcome.FAILED, null, new TaskError(TaskError.TIMED_OUT, "late", true));
+		sendReleased(task, delivery, "busy-worker");
+		String barrier = this.api.accepted(type, "{}");
+		TaskMessage barrierTask = this.wire.readTask(take(type));
+		sendResult(barrierTask, UUID.randomUUID(), Outcome.SUCCEEDED, "1");
+		await().until(() -> "SUCCEEDED".equals(this.api.status(barrier)));
+		assertThat(this.api.status(id)).isEqualTo("CANCELLED");
+		assertThat(this.api.task(id).get("error").get("code").asString()).isEqualTo(TaskError.CANCELLED);
+		assertThat(parked()).isEqualTo(parked);
 
 		// the handler returned before the cancel reached it: its result stands
 		String quick = this.api.accepted(type, "{}");
@@ -968,6 +980,11 @@ abstract class MasterIntegrationTests {
 	@Test
 	void tasksAreCancelledByFilterAndTheFilterIsChecked() {
 		String type = type("it.cancel.bulk");
+		// a running task whose cancel was asked for before: not taken, not counted again
+		String running = this.api.accepted(type, "{}");
+		sendStarted(this.wire.readTask(take(type)), UUID.randomUUID());
+		await().until(() -> "RUNNING".equals(this.api.status(running)));
+		assertThat(this.api.post("/api/v1/tasks/" + running + "/cancel", "").status()).isEqualTo(202);
 		List<String> ids = new ArrayList<>();
 		for (int i = 0; i < 3; i++) {
 			ids.add(this.api.accepted(type, "{\"i\":" + i + "}"));
@@ -985,6 +1002,7 @@ abstract class MasterIntegrationTests {
 		assertThat(ids).allSatisfy((id) -> assertThat(this.api.status(id)).isEqualTo("CANCELLED"));
 		assertThat(this.api.status(other)).isNotEqualTo("CANCELLED");
 		assertThat(this.api.post("/api/v1/tasks/cancel?type=" + type, "").body().get("count").asInt()).isZero();
+		assertThat(this.api.status(running)).isEqualTo("RUNNING");
 	}
 
 	@Test
@@ -1022,8 +1040,8 @@ abstract class MasterIntegrationTests {
 		String worker = "php-worker-" + UUID.randomUUID();
 		Instant started = Instant.now();
 		sendStarted(task, delivery, worker);
-		sendHeartbeat(new Heartbeat(worker, Heartbeat.HELLO, "RUNNING", "web-3", "1.2.0", 200, started, Instant.now(),
-				List.of(new Heartbeat.TypeState(type, 4, false, null)),
+		sendHeartbeat(new Heartbeat(worker, Heartbeat.HELLO, "RUNNING", "web-3", "1.2.0", 60_000, started,
+				Instant.now(), List.of(new Heartbeat.TypeState(type, 4, false, null)),
 				List.of(new Heartbeat.RunningTask(task.id(), type, 1, delivery, started, null))));
 
 		await().until(() -> this.api.get("/api/v1/workers/" + worker).status() == 200);
@@ -1036,7 +1054,10 @@ abstract class MasterIntegrationTests {
 		assertThat(this.api.get("/api/v1/workers/" + UUID.randomUUID()).status()).isEqualTo(404);
 		await().until(() -> gauge("warren.workers", "state", "RUNNING") >= 1);
 
-		// no beat for three intervals: lost
+		// a beat that shortens its interval to 200 ms, then none for three intervals:
+		// lost
+		sendHeartbeat(new Heartbeat(worker, Heartbeat.BEAT, "RUNNING", "web-3", "1.2.0", 200, started, Instant.now(),
+				List.of(new Heartbeat.TypeState(type, 4, false, null)), List.of()));
 		await().until(() -> "LOST".equals(this.api.get("/api/v1/workers/" + worker).body().get("state").asString()));
 		await().until(() -> gauge("warren.workers", "state", "LOST") >= 1);
 		// back (a long GC pause): live again, then a goodbye
@@ -1165,6 +1186,11 @@ abstract class MasterIntegrationTests {
 			.path("workers")
 			.path("details")
 			.path("unservedTypes");
+	}
+
+	/** Messages parked so far, from any source. */
+	double parked() {
+		return this.meters.find("warren.messages.parked").counters().stream().mapToDouble((c) -> c.count()).sum();
 	}
 
 	/** A queue of the test's own bound to the control exchange, as a worker's. */

@@ -1,7 +1,7 @@
 package io.warren.worker.config;
 
 import java.time.Clock;
-import java.util.Set;
+import java.util.Map;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.warren.monitoring.ConsumerHealthIndicator;
@@ -57,7 +57,7 @@ class WorkerConfiguration {
 			ApplicationEventPublisher events, ReplyBackoff repliesHealthIndicator, Environment environment,
 			TaskControl taskControl) {
 		TypeSettingNames.requireBrackets(environment, "warren.worker.types",
-				Set.of("enabled", "concurrency", "prefetch", "timeout"));
+				Map.of("enabled", 1, "concurrency", 1, "prefetch", 1, "timeout", 1));
 		return new WorkerContainers(connectionFactory, amqpAdmin, handlerRegistry, properties, topology, wireFormat,
 				replyPublisher, identity.id(), executionMetrics, runningTasks, consumersHealthIndicator, events,
 				repliesHealthIndicator, taskControl);

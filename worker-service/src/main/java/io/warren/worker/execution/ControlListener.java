@@ -85,10 +85,10 @@ class ControlListener {
 		}
 		switch (control.kind()) {
 			case ControlMessage.CANCEL -> this.control.cancel(control.taskId(), control.attempt());
-			case ControlMessage.PAUSE -> this.containers.pause(control.type());
-			case ControlMessage.RESUME -> this.containers.resume(control.type());
+			case ControlMessage.PAUSE -> this.containers.pause(control.type(), control.sentAt());
+			case ControlMessage.RESUME -> this.containers.resume(control.type(), control.sentAt());
 			case ControlMessage.STATE -> {
-				this.containers.pausedTypes(control.pausedTypes());
+				this.containers.pausedTypes(control.pausedTypes(), control.sentAt());
 				this.firstState.complete(null);
 			}
 			default -> log.warn("ignoring control message of kind {}", control.kind());

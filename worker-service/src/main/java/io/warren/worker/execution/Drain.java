@@ -74,8 +74,16 @@ class Drain {
 					(command) -> new Thread(command, "warren-drain-" + container.getListenerId()).start()))
 			.toArray(CompletableFuture[]::new);
 		CompletableFuture<Void> stopped = CompletableFuture.allOf(stops);
+		long deadline = System.nanoTime() + this.drainTime.toNanos();
 		try {
 			stopped.get(this.drainTime.toMillis(), TimeUnit.MILLISECONDS);
+			// a container stopped by a pause returns at once while its tasks still run
+			while (this.running.count() > 0 && System.nanoTime() < deadline) {
+				Thread.sleep(50);
+			}
+			if (this.running.count() > 0) {
+				releaseRunning();
+			}
 		}
 		catch (TimeoutException ex) {
 			releaseRunning();

@@ -76,6 +76,15 @@ public class ResultAcks {
 	 * before its last ack.
 	 */
 	void ackWhenConfirmed(CompletableFuture<Void> confirmed, TaskResult result, Channel channel, long tag) {
+		ackWhenConfirmed(confirmed, result, channel, tag, false);
+	}
+
+	/**
+	 * As above, also waiting on the consumer's thread if {@code wait} (its container is
+	 * about to stop: a paused type).
+	 */
+	void ackWhenConfirmed(CompletableFuture<Void> confirmed, TaskResult result, Channel channel, long tag,
+			boolean wait) {
 		Thread consumer = Thread.currentThread();
 		synchronized (this.lock) {
 			this.pending++;
@@ -94,7 +103,7 @@ public class ResultAcks {
 				settled();
 			}
 		}, this.executor);
-		if (this.stopping) {
+		if (this.stopping || wait) {
 			settled.handle((ignored, failure) -> null).join();
 		}
 	}
@@ -169,6 +178,15 @@ public class ResultAcks {
 	 */
 	boolean stopping(Duration timeout) {
 		this.stopping = true;
+		return settled(timeout);
+	}
+
+	/**
+	 * Waits until none of the confirms sent so far is under way, or the timeout is over;
+	 * true if none is. Before a container stops (a pause), so that it closes no channel
+	 * before an ack it owes.
+	 */
+	boolean settled(Duration timeout) {
 		long deadline = System.nanoTime() + timeout.toNanos();
 		synchronized (this.lock) {
 			while (this.pending > 0) {

@@ -5,11 +5,9 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import io.warren.protocol.TaskError;
@@ -36,24 +34,31 @@ public class TaskControl {
 
 	private final RunningTasks running;
 
-	private final Set<UUID> cancelled = Collections
-		.synchronizedSet(Collections.newSetFromMap(new LinkedHashMap<UUID, Boolean>(256, 0.75f, false) {
+	/**
+	 * Cancelled task ids, with the latest attempt cancelled, the oldest forgotten first.
+	 */
+	private final Map<UUID, Integer> cancelled = Collections
+		.synchronizedMap(new LinkedHashMap<UUID, Integer>(256, 0.75f, false) {
 			@Override
-			protected boolean removeEldestEntry(Map.Entry<UUID, Boolean> eldest) {
+			protected boolean removeEldestEntry(Map.Entry<UUID, Integer> eldest) {
 				return size() > REMEMBERED;
 			}
-		}));
+		});
 
-	private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor((command) -> {
-		Thread thread = new Thread(command, "warren-deadlines");
-		thread.setDaemon(true);
-		return thread;
-	});
+	private final ScheduledThreadPoolExecutor timer;
 
 	public TaskControl(Duration grace, Clock clock, RunningTasks running) {
 		this.grace = grace;
 		this.clock = clock;
 		this.running = running;
+		this.timer = new ScheduledThreadPoolExecutor(1, (command) -> {
+			Thread thread = new Thread(command, "warren-deadlines");
+			thread.setDaemon(true);
+			return thread;
+		});
+		// a run that ends cancels its timers: they must not wait in the queue until they
+		// would have fired (minutes), holding what they refer to
+		this.timer.setRemoveOnCancelPolicy(true);
 	}
 
 	/** The grace period a stopped handler has to return. */
@@ -61,9 +66,14 @@ public class TaskControl {
 		return this.grace;
 	}
 
-	/** Whether the task was cancelled lately: its message is acked without running. */
-	public boolean isCancelled(UUID taskId) {
-		return this.cancelled.contains(taskId);
+	/**
+	 * Whether this attempt of the task was cancelled lately: its message is acked without
+	 * running. A later attempt (a retry by hand of a task that failed while its cancel
+	 * waited) runs.
+	 */
+	public boolean isCancelled(UUID taskId, int attempt) {
+		Integer cancelledAttempt = this.cancelled.get(taskId);
+		return cancelledAttempt != null && attempt <= cancelledAttempt;
 	}
 
 	/**
@@ -89,10 +99,13 @@ public class TaskControl {
 	/**
 	 * Cancels a task: interrupts its running deliveries (of the attempt, when given),
 	 * each given up on {@code grace} later if its handler has not returned, and remembers
-	 * it. Returns how many deliveries were interrupted.
+	 * the attempt (a cancel without one is not remembered: nothing tells which later
+	 * message it covers). Returns how many deliveries were interrupted.
 	 */
 	public int cancel(UUID taskId, Integer attempt) {
-		this.cancelled.add(taskId);
+		if (attempt != null) {
+			this.cancelled.merge(taskId, attempt, Math::max);
+		}
 		int stopped = 0;
 		for (Execution execution : this.running.executionsOf(taskId)) {
 			if (attempt != null && execution.notice().attempt() != attempt) {

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 
 import com.rabbitmq.client.Channel;
 import io.warren.protocol.MalformedMessageException;
@@ -73,8 +74,10 @@ public class TaskListener implements ChannelAwareMessageListener {
 	 * @param properties the worker's timeouts
 	 * @param stopType called once a handler ignored its stop for the grace period: the
 	 * worker stops taking the type
+	 * @param paused whether the type is paused: a delivery that waited in the prefetch is
+	 * not started
 	 */
-	public record Limits(TaskControl control, WorkerProperties properties, Runnable stopType) {
+	public record Limits(TaskControl control, WorkerProperties properties, Runnable stopType, BooleanSupplier paused) {
 
 		Duration timeoutOf(TaskMessage task) {
 			return this.properties.timeoutOf(task.type(), task.timeoutMs());
@@ -149,7 +152,15 @@ public class TaskListener implements ChannelAwareMessageListener {
 			log.debug("task {} not started: the worker is stopping", task.id());
 			return;
 		}
-		if (this.limits != null && this.limits.control().isCancelled(task.id())) {
+		if (this.limits != null && this.limits.paused().getAsBoolean()) {
+			// a delivery that waited in the prefetch of a paused type: not started, so
+			// not
+			// reported; unacked, it returns to the queue when the stopping consumer's
+			// channel closes
+			log.debug("task {} not started: its type is paused", task.id());
+			return;
+		}
+		if (this.limits != null && this.limits.control().isCancelled(task.id(), task.attempt())) {
 			log.info("task {} not run: it was cancelled", task.id());
 			this.metrics.skipped(task.type());
 			channel.basicAck(tag, false);
@@ -202,11 +213,14 @@ public class TaskListener implements ChannelAwareMessageListener {
 				redelivered);
 		Instant deadline = (this.limits != null) ? started.plus(this.limits.timeoutOf(task)) : null;
 		Execution execution = new Execution(notice, Thread.currentThread(), deadline, channel, tag);
-		execution.onIgnored(() -> abandon(task, execution));
+		// what the give-up needs of the task, not its payload: the timer may hold it
+		TaskMessage identity = new TaskMessage(task.id(), task.type(), task.attempt(), task.priority(), null,
+				task.createdAt(), task.timeoutMs());
+		execution.onIgnored(() -> abandon(identity, execution));
 		this.running.add(execution);
 		if (this.limits != null) {
 			this.limits.control().watch(execution);
-			if (this.limits.control().isCancelled(task.id())) {
+			if (this.limits.control().isCancelled(task.id(), task.attempt())) {
 				// the cancel came while the started notice or the verdict travelled
 				execution.stop(TaskError.CANCELLED);
 			}
@@ -286,8 +300,15 @@ public class TaskListener implements ChannelAwareMessageListener {
 		Instant started = notice.startedAt();
 		TaskContext context = new TaskContext(task.id(), task.type(), task.attempt(), deliveryId, redelivered,
 				task.priority(), task.createdAt(), this.workerId, execution.deadline(), execution::stopReason);
-		TaskResult result = execute(task, context, started);
-		String stopReason = execution.end();
+		TaskResult result;
+		String stopReason;
+		try {
+			result = execute(task, context, started);
+		}
+		finally {
+			// no interrupt of this thread after this, whatever the handler threw
+			stopReason = execution.end();
+		}
 		if (execution.isAbandoned()) {
 			log.info("task {} handler returned after it was given up on; its result is not reported", task.id());
 			return;
@@ -309,7 +330,9 @@ public class TaskListener implements ChannelAwareMessageListener {
 			handBack(task, deliveryId, notice.redelivered(), "result", ex, channel, tag);
 			return;
 		}
-		this.acks.ackWhenConfirmed(confirmed, result, channel, tag);
+		// a paused type's container is stopping: its channel must outlive the ack
+		this.acks.ackWhenConfirmed(confirmed, result, channel, tag,
+				this.limits != null && this.limits.paused().getAsBoolean());
 	}
 
 	/**

@@ -2,6 +2,7 @@ package io.warren.worker.execution;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -96,7 +97,11 @@ public class WorkerContainers implements SmartLifecycle {
 
 	private Heartbeats heartbeats;
 
-	private ExecutorService controlExecutor;
+	/** One thread per type for the changes of its container. */
+	private final Map<String, ExecutorService> typeThreads = new ConcurrentHashMap<>();
+
+	/** When the last pause, resume or state applied to each type was sent. */
+	private final Map<String, Instant> lastChange = new ConcurrentHashMap<>();
 
 	private volatile boolean stopping;
 
@@ -140,7 +145,7 @@ public class WorkerContainers implements SmartLifecycle {
 		}
 		checkTimeouts();
 		this.stopping = false;
-		this.controlExecutor = Executors.newSingleThreadExecutor((command) -> new Thread(command, "warren-control"));
+		this.lastChange.clear();
 		this.verdicts = this.properties.verdictTimeout().isZero() ? null
 				: new StartVerdicts(this.topology, this.wire, this.properties.verdictTimeout());
 		this.controlListener = new ControlListener(this.topology, this.wire, this.control, this);
@@ -172,7 +177,7 @@ public class WorkerContainers implements SmartLifecycle {
 				activate(type, container);
 			}
 			// a pause that came while the container was made
-			onControlThread(() -> reconcile(type));
+			onTypeThread(type, () -> reconcile(type));
 		}
 		log.info("worker {} serving task types {}{}", this.workerId, this.served,
 				this.paused.isEmpty() ? "" : " (paused: " + this.paused + ")");
@@ -220,7 +225,12 @@ public class WorkerContainers implements SmartLifecycle {
 	 */
 	static List<String> checkTimeouts(WorkerProperties properties, List<String> served,
 			Function<String, Integer> prefetchOf) {
-		Duration longest = properties.maxTimeout().plus(properties.timeoutGrace());
+		// one delivery, from its arrival to its ack: the verdict it may wait for, its run
+		// (to the deadline and the grace period) and its result's confirm
+		Duration longest = properties.maxTimeout()
+			.plus(properties.timeoutGrace())
+			.plus(properties.verdictTimeout())
+			.plus(properties.resultConfirmTimeout());
 		List<String> untimed = new ArrayList<>();
 		for (String type : served) {
 			int prefetch = prefetchOf.apply(type);
@@ -228,7 +238,8 @@ public class WorkerContainers implements SmartLifecycle {
 			if (held.compareTo(properties.brokerConsumerTimeout()) >= 0) {
 				throw new IllegalStateException("task type " + type + ": a delivery may be held unacked for up to "
 						+ held + " (prefetch " + prefetch + " x (warren.worker.max-timeout " + properties.maxTimeout()
-						+ " + warren.worker.timeout-grace " + properties.timeoutGrace()
+						+ " + timeout-grace " + properties.timeoutGrace() + " + verdict-timeout "
+						+ properties.verdictTimeout() + " + result-confirm-timeout " + properties.resultConfirmTimeout()
 						+ ")), not less than the broker's consumer timeout of " + properties.brokerConsumerTimeout()
 						+ " (warren.worker.broker-consumer-timeout): the broker would close the channel and give "
 						+ "tasks still running to another worker. Lower warren.worker.max-timeout or the type's "
@@ -258,25 +269,58 @@ public class WorkerContainers implements SmartLifecycle {
 			.toList();
 	}
 
-	/** Stops taking tasks of a type; its running tasks finish. Idempotent. */
-	void pause(String type) {
-		if (this.served.contains(type)) {
+	/**
+	 * Stops taking tasks of a type; its running tasks finish. Idempotent. A pause sent
+	 * before the last change of the type this worker applied is stale and ignored.
+	 */
+	void pause(String type, Instant sentAt) {
+		if (this.served.contains(type) && isCurrent(type, sentAt)) {
 			this.paused.add(type);
-			onControlThread(() -> reconcile(type));
+			onTypeThread(type, () -> reconcile(type));
 		}
 	}
 
 	/** Takes tasks of a paused type again, unless a stuck handler stopped it. */
-	void resume(String type) {
-		if (this.served.contains(type)) {
+	void resume(String type, Instant sentAt) {
+		if (this.served.contains(type) && isCurrent(type, sentAt)) {
 			this.paused.remove(type);
-			onControlThread(() -> reconcile(type));
+			onTypeThread(type, () -> reconcile(type));
 		}
 	}
 
 	/**
+	 * The full list of paused types, as a master read it at {@code asOf}: pauses and
+	 * resumes to match, except for types changed by a later pause or resume (the list may
+	 * have been read just before it).
+	 */
+	void pausedTypes(List<String> pausedTypes, Instant asOf) {
+		for (String type : this.served) {
+			if (pausedTypes.contains(type)) {
+				pause(type, asOf);
+			}
+			else {
+				resume(type, asOf);
+			}
+		}
+	}
+
+	/**
+	 * Whether a control message sent at {@code sentAt} is not older than the last one
+	 * applied to the type.
+	 */
+	private boolean isCurrent(String type, Instant sentAt) {
+		Instant[] current = new Instant[1];
+		this.lastChange.compute(type, (key, last) -> {
+			current[0] = (last == null || !sentAt.isBefore(last)) ? sentAt : null;
+			return (current[0] != null) ? sentAt : last;
+		});
+		return current[0] != null;
+	}
+
+	/**
 	 * Makes a type's container match what is wanted: stopped while paused (running tasks
-	 * finish, however long they take within their timeout), running otherwise, unless a
+	 * finish, however long they take within their timeout; deliveries waiting in the
+	 * prefetch are not started, see {@link TaskListener}), running otherwise, unless a
 	 * stuck handler stopped the type for good.
 	 */
 	private void reconcile(String type) {
@@ -292,41 +336,50 @@ public class WorkerContainers implements SmartLifecycle {
 		else if (!wanted && container.isRunning()) {
 			log.info("task type {} paused: taking no new task, letting running ones finish", type);
 			this.health.paused(container, true);
-			container.setShutdownTimeout(this.properties.maxTimeout().plus(this.properties.timeoutGrace()).toMillis());
-			container.stop();
-			container.setShutdownTimeout(this.drain.containerShutdownTimeout().toMillis());
-		}
-	}
-
-	/** The full list of paused types: pauses and resumes to match. */
-	void pausedTypes(List<String> pausedTypes) {
-		for (String type : this.served) {
-			if (pausedTypes.contains(type)) {
-				pause(type);
-			}
-			else {
-				resume(type);
-			}
+			stopLettingRunningTasksFinish(container);
 		}
 	}
 
 	/** Stops taking a type for good (a handler ignored its interruption). */
 	private void stopTaking(String type) {
-		onControlThread(() -> {
+		onTypeThread(type, () -> {
 			SimpleMessageListenerContainer container = this.containers.get(type);
 			if (container != null && container.isRunning()) {
 				this.health.forget(container);
-				container.stop();
+				stopLettingRunningTasksFinish(container);
 			}
 		});
 	}
 
-	private void onControlThread(Runnable action) {
-		if (this.stopping || this.controlExecutor == null) {
+	/**
+	 * Stops a container, waiting for its running tasks as long as they may run (the drain
+	 * time of a worker's stop would hand them back).
+	 */
+	private void stopLettingRunningTasksFinish(SimpleMessageListenerContainer container) {
+		// acks owed for results already sent go out before any channel closes
+		this.acks.settled(Drain.RELEASE_TIME);
+		container.setShutdownTimeout(this.properties.maxTimeout().plus(this.properties.timeoutGrace()).toMillis());
+		container.stop();
+		container.setShutdownTimeout(this.drain.containerShutdownTimeout().toMillis());
+	}
+
+	/**
+	 * Runs a change of a type's container on that type's own thread: changes of one type
+	 * in the order they came, and a pause waiting for long tasks of one type holds up no
+	 * other.
+	 */
+	private void onTypeThread(String type, Runnable action) {
+		if (this.stopping) {
 			return;
 		}
+		ExecutorService executor = this.typeThreads.computeIfAbsent(type,
+				(name) -> Executors.newSingleThreadExecutor((command) -> {
+					Thread thread = new Thread(command, "warren-control-" + name);
+					thread.setDaemon(true);
+					return thread;
+				}));
 		try {
-			this.controlExecutor.execute(() -> {
+			executor.execute(() -> {
 				if (this.stopping) {
 					return;
 				}
@@ -334,7 +387,7 @@ public class WorkerContainers implements SmartLifecycle {
 					action.run();
 				}
 				catch (RuntimeException ex) {
-					log.warn("control action failed: {}", ex.getMessage());
+					log.warn("control action on type {} failed: {}", type, ex.getMessage());
 				}
 			});
 		}
@@ -348,7 +401,7 @@ public class WorkerContainers implements SmartLifecycle {
 		SimpleMessageListenerContainer container = new SimpleMessageListenerContainer(this.connectionFactory);
 		container.setQueueNames(this.topology.taskQueue(handler.type()));
 		TaskListener.Limits limits = new TaskListener.Limits(this.control, this.properties,
-				() -> stopTaking(handler.type()));
+				() -> stopTaking(handler.type()), () -> this.paused.contains(handler.type()));
 		container.setMessageListener(new TaskListener(handler, this.wire, this.replies, this.workerId,
 				Clock.systemUTC(), this.metrics, this.runningTasks, this.backoff, this.acks, this.verdicts, limits));
 		container.setAcknowledgeMode(AcknowledgeMode.MANUAL);
@@ -417,7 +470,10 @@ public class WorkerContainers implements SmartLifecycle {
 	@Override
 	public void stop() {
 		this.stopping = true;
-		this.controlExecutor.shutdown();
+		// a pause under way keeps waiting for its running tasks; the drain below waits
+		// for them too, and hands back those that outlast it
+		this.typeThreads.values().forEach(ExecutorService::shutdown);
+		this.typeThreads.clear();
 		this.heartbeats.beatNow();
 		// consumers pausing after an unconfirmed reply hand their task back now
 		this.backoff.stop();

@@ -2,7 +2,6 @@ package io.warren.worker.config;
 
 import io.warren.config.TypeSettingNames;
 import java.util.Map;
-import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +16,8 @@ import static org.assertj.core.api.Assertions.assertThatNoException;
 
 class TypeSettingNamesTests {
 
-	private static final Set<String> SETTINGS = Set.of("enabled", "concurrency", "prefetch", "timeout");
+	private static final Map<String, Integer> SETTINGS = Map.of("enabled", 1, "concurrency", 1, "prefetch", 1,
+			"timeout", 1);
 
 	@Test
 	void bracketedDottedTypeBindsAndPasses() {
@@ -42,7 +42,7 @@ class TypeSettingNamesTests {
 
 	@Test
 	void dottedTypeWithASettingOfOneLevelOnTheMasterIsCaughtAsWellAsOneOfTwo() {
-		Set<String> master = Set.of("retry", "timeout");
+		Map<String, Integer> master = Map.of("retry", 2, "timeout", 1);
 		assertThatIllegalStateException().isThrownBy(() -> TypeSettingNames.requireBrackets(
 				environment(Map.of("warren.master.types.image.resize.timeout", "30s")), "warren.master.types", master))
 			.withMessageContaining("warren.master.types.[image.resize].timeout");
@@ -51,6 +51,16 @@ class TypeSettingNamesTests {
 					environment(Map.of("warren.master.types.image.resize.retry.max-attempts", "5")),
 					"warren.master.types", master))
 			.withMessageContaining("warren.master.types.[image.resize].retry.max-attempts");
+		// a dotted type whose second word is itself a setting's name
+		assertThatIllegalStateException()
+			.isThrownBy(() -> TypeSettingNames.requireBrackets(
+					environment(Map.of("warren.master.types.image.retry.retry.max-attempts", "5")),
+					"warren.master.types", master))
+			.withMessageContaining("warren.master.types.[image.retry].retry.max-attempts");
+		assertThatIllegalStateException().isThrownBy(() -> TypeSettingNames.requireBrackets(
+				environment(Map.of("warren.worker.types.job.timeout.concurrency", "2")), "warren.worker.types",
+				SETTINGS))
+			.withMessageContaining("warren.worker.types.[job.timeout].concurrency");
 		assertThatNoException()
 			.isThrownBy(
 					() -> TypeSettingNames.requireBrackets(
