@@ -1,6 +1,7 @@
 package io.warren.master.control;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -47,7 +48,8 @@ class TypeController {
 	@PostMapping("/{type}/pause")
 	TypeView pause(@PathVariable String type) {
 		requireValid(type);
-		Instant since = this.paused.pause(type, Instant.now());
+		// as the store keeps it
+		Instant since = this.paused.pause(type, Instant.now().truncatedTo(ChronoUnit.MICROS));
 		this.control.broadcast(ControlMessage.pause(type));
 		return new TypeView(type, true, since, this.workers.liveWorkersByType().getOrDefault(type, 0));
 	}

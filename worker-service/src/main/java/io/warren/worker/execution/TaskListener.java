@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 import com.rabbitmq.client.Channel;
@@ -76,8 +78,11 @@ public class TaskListener implements ChannelAwareMessageListener {
 	 * worker stops taking the type
 	 * @param paused whether the type is paused: a delivery that waited in the prefetch is
 	 * not started
+	 * @param active whether the type's container is still active (it has not begun to
+	 * stop)
 	 */
-	public record Limits(TaskControl control, WorkerProperties properties, Runnable stopType, BooleanSupplier paused) {
+	public record Limits(TaskControl control, WorkerProperties properties, Runnable stopType, BooleanSupplier paused,
+			BooleanSupplier active) {
 
 		Duration timeoutOf(TaskMessage task) {
 			return this.properties.timeoutOf(task.type(), task.timeoutMs());
@@ -152,7 +157,7 @@ public class TaskListener implements ChannelAwareMessageListener {
 			log.debug("task {} not started: the worker is stopping", task.id());
 			return;
 		}
-		if (this.limits != null && this.limits.paused().getAsBoolean()) {
+		if (this.limits != null && this.limits.paused().getAsBoolean() && !resumedBeforeStop()) {
 			// a delivery that waited in the prefetch of a paused type: not started, so
 			// not
 			// reported; unacked, it returns to the queue when the stopping consumer's
@@ -173,6 +178,22 @@ public class TaskListener implements ChannelAwareMessageListener {
 		finally {
 			MDC.remove("taskId");
 		}
+	}
+
+	/**
+	 * Waits while the type is paused and its container has not begun to stop (a pause
+	 * takes a moment to stop it): true if the type was resumed meanwhile, so that a
+	 * delivery caught between a pause and a quick resume runs rather than waiting unacked
+	 * on a channel that stays open.
+	 */
+	private boolean resumedBeforeStop() {
+		while (this.limits.paused().getAsBoolean() && this.limits.active().getAsBoolean() && !this.acks.isStopping()) {
+			LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+			if (Thread.currentThread().isInterrupted()) {
+				return false;
+			}
+		}
+		return !this.limits.paused().getAsBoolean() && !this.acks.isStopping();
 	}
 
 	/**

@@ -401,7 +401,8 @@ public class WorkerContainers implements SmartLifecycle {
 		SimpleMessageListenerContainer container = new SimpleMessageListenerContainer(this.connectionFactory);
 		container.setQueueNames(this.topology.taskQueue(handler.type()));
 		TaskListener.Limits limits = new TaskListener.Limits(this.control, this.properties,
-				() -> stopTaking(handler.type()), () -> this.paused.contains(handler.type()));
+				() -> stopTaking(handler.type()), () -> this.paused.contains(handler.type()),
+				() -> isActive(handler.type()));
 		container.setMessageListener(new TaskListener(handler, this.wire, this.replies, this.workerId,
 				Clock.systemUTC(), this.metrics, this.runningTasks, this.backoff, this.acks, this.verdicts, limits));
 		container.setAcknowledgeMode(AcknowledgeMode.MANUAL);
@@ -419,6 +420,12 @@ public class WorkerContainers implements SmartLifecycle {
 		container.setApplicationEventPublisher(this.events);
 		container.afterPropertiesSet();
 		return container;
+	}
+
+	/** Whether the type's container is active: started, and not begun to stop. */
+	private boolean isActive(String type) {
+		SimpleMessageListenerContainer container = this.containers.get(type);
+		return container != null && container.isActive();
 	}
 
 	private void activate(String type, SimpleMessageListenerContainer container) {
