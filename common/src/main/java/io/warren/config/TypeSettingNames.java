@@ -3,6 +3,7 @@ package io.warren.config;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName.Form;
@@ -25,13 +26,13 @@ public final class TypeSettingNames {
 
 	/**
 	 * Throws if a property under {@code prefix} (such as {@code warren.worker.types})
-	 * does not name, right after its type, one of {@code settings} with as many levels as
-	 * the setting has (1 for {@code <type>.concurrency}, 2 for
+	 * does not name, right after its type, one of {@code settings} (each with its
+	 * sub-keys: none for {@code <type>.concurrency}, {@code max-attempts}... for
 	 * {@code <type>.retry.max-attempts}): a dotted type without brackets
 	 * ({@code image.resize.concurrency}: {@code resize} is no setting) would bind as
 	 * another type and be ignored.
 	 */
-	public static void requireBrackets(Environment environment, String prefix, Map<String, Integer> settings) {
+	public static void requireBrackets(Environment environment, String prefix, Map<String, Set<String>> settings) {
 		ConfigurationPropertyName types = ConfigurationPropertyName.of(prefix);
 		int typeIndex = types.getNumberOfElements();
 		List<ConfigurationPropertyName> wrong = new ArrayList<>();
@@ -67,11 +68,23 @@ public final class TypeSettingNames {
 	}
 
 	/**
-	 * Whether a known setting starts at {@code index} and the name ends where it does.
+	 * Whether a known setting starts at {@code index}: a setting without sub-keys ends
+	 * the name there; one with sub-keys is followed by one of them, in one element or
+	 * split at its dashes (as an environment variable maps {@code MAX_ATTEMPTS}).
 	 */
-	private static boolean fits(ConfigurationPropertyName name, int index, Map<String, Integer> settings) {
-		Integer depth = settings.get(name.getElement(index, Form.DASHED));
-		return depth != null && name.getNumberOfElements() == index + depth;
+	private static boolean fits(ConfigurationPropertyName name, int index, Map<String, Set<String>> settings) {
+		Set<String> subKeys = settings.get(name.getElement(index, Form.DASHED));
+		if (subKeys == null) {
+			return false;
+		}
+		if (subKeys.isEmpty()) {
+			return name.getNumberOfElements() == index + 1;
+		}
+		List<String> rest = new ArrayList<>();
+		for (int i = index + 1; i < name.getNumberOfElements(); i++) {
+			rest.add(name.getElement(i, Form.DASHED));
+		}
+		return subKeys.contains(String.join("-", rest));
 	}
 
 }

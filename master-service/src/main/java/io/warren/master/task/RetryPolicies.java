@@ -3,6 +3,7 @@ package io.warren.master.task;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.warren.config.TypeSettingNames;
@@ -23,7 +24,8 @@ public class RetryPolicies {
 	private final MasterProperties properties;
 
 	public RetryPolicies(MasterProperties properties, Environment environment) {
-		TypeSettingNames.requireBrackets(environment, "warren.master.types", Map.of("retry", 2, "timeout", 1));
+		TypeSettingNames.requireBrackets(environment, "warren.master.types", Map.of("retry",
+				Set.of("max-attempts", "initial-backoff", "multiplier", "max-backoff", "jitter"), "timeout", Set.of()));
 		this.properties = properties;
 	}
 

@@ -2,6 +2,7 @@ package io.warren.worker.config;
 
 import java.time.Clock;
 import java.util.Map;
+import java.util.Set;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.warren.monitoring.ConsumerHealthIndicator;
@@ -57,7 +58,7 @@ class WorkerConfiguration {
 			ApplicationEventPublisher events, ReplyBackoff repliesHealthIndicator, Environment environment,
 			TaskControl taskControl) {
 		TypeSettingNames.requireBrackets(environment, "warren.worker.types",
-				Map.of("enabled", 1, "concurrency", 1, "prefetch", 1, "timeout", 1));
+				Map.of("enabled", Set.of(), "concurrency", Set.of(), "prefetch", Set.of(), "timeout", Set.of()));
 		return new WorkerContainers(connectionFactory, amqpAdmin, handlerRegistry, properties, topology, wireFormat,
 				replyPublisher, identity.id(), executionMetrics, runningTasks, consumersHealthIndicator, events,
 				repliesHealthIndicator, taskControl);

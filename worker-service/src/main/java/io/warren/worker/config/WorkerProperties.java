@@ -3,6 +3,8 @@ package io.warren.worker.config;
 import java.time.Duration;
 import java.util.Map;
 
+import io.warren.protocol.Heartbeat;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -48,9 +50,11 @@ public record WorkerProperties(@DefaultValue("") String id, @DefaultValue("4") i
 		if (concurrency < 1) {
 			throw new IllegalArgumentException("warren.worker.concurrency must be 1 or more");
 		}
-		if (heartbeatInterval.compareTo(Duration.ofMillis(100)) < 0 || maxTimeout.isZero() || maxTimeout.isNegative()
-				|| timeoutGrace.isNegative() || brokerConsumerTimeout.isZero() || brokerConsumerTimeout.isNegative()) {
-			throw new IllegalArgumentException("warren.worker.heartbeat-interval must be at least 100ms, "
+		if (heartbeatInterval.compareTo(Duration.ofMillis(100)) < 0
+				|| heartbeatInterval.toMillis() > Heartbeat.MAX_INTERVAL_MS || maxTimeout.isZero()
+				|| maxTimeout.isNegative() || timeoutGrace.isNegative() || brokerConsumerTimeout.isZero()
+				|| brokerConsumerTimeout.isNegative()) {
+			throw new IllegalArgumentException("warren.worker.heartbeat-interval must be 100ms to 1h, "
 					+ "max-timeout and broker-consumer-timeout positive, timeout-grace 0 or more");
 		}
 		for (Map.Entry<String, TypeSettings> type : types.entrySet()) {

@@ -189,11 +189,11 @@ public class TaskListener implements ChannelAwareMessageListener {
 	private boolean resumedBeforeStop() {
 		while (this.limits.paused().getAsBoolean() && this.limits.active().getAsBoolean() && !this.acks.isStopping()) {
 			LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-			if (Thread.currentThread().isInterrupted()) {
-				return false;
-			}
+			// a stray interrupt must not end the wait: the container's stop does
+			Thread.interrupted();
 		}
-		return !this.limits.paused().getAsBoolean() && !this.acks.isStopping();
+		// not once the container began to stop: its channel may close before the ack
+		return !this.limits.paused().getAsBoolean() && this.limits.active().getAsBoolean() && !this.acks.isStopping();
 	}
 
 	/**
@@ -351,9 +351,10 @@ public class TaskListener implements ChannelAwareMessageListener {
 			handBack(task, deliveryId, notice.redelivered(), "result", ex, channel, tag);
 			return;
 		}
-		// a paused type's container is stopping: its channel must outlive the ack
+		// a container that stops (a paused type, a stuck one): its channel must outlive
+		// the ack
 		this.acks.ackWhenConfirmed(confirmed, result, channel, tag,
-				this.limits != null && this.limits.paused().getAsBoolean());
+				this.limits != null && (this.limits.paused().getAsBoolean() || !this.limits.active().getAsBoolean()));
 	}
 
 	/**

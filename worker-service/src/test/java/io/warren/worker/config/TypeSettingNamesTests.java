@@ -2,6 +2,7 @@ package io.warren.worker.config;
 
 import io.warren.config.TypeSettingNames;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -16,8 +17,8 @@ import static org.assertj.core.api.Assertions.assertThatNoException;
 
 class TypeSettingNamesTests {
 
-	private static final Map<String, Integer> SETTINGS = Map.of("enabled", 1, "concurrency", 1, "prefetch", 1,
-			"timeout", 1);
+	private static final Map<String, Set<String>> SETTINGS = Map.of("enabled", Set.of(), "concurrency", Set.of(),
+			"prefetch", Set.of(), "timeout", Set.of());
 
 	@Test
 	void bracketedDottedTypeBindsAndPasses() {
@@ -42,7 +43,8 @@ class TypeSettingNamesTests {
 
 	@Test
 	void dottedTypeWithASettingOfOneLevelOnTheMasterIsCaughtAsWellAsOneOfTwo() {
-		Map<String, Integer> master = Map.of("retry", 2, "timeout", 1);
+		Map<String, Set<String>> master = Map.of("retry", Set.of("max-attempts", "initial-backoff"), "timeout",
+				Set.of());
 		assertThatIllegalStateException().isThrownBy(() -> TypeSettingNames.requireBrackets(
 				environment(Map.of("warren.master.types.image.resize.timeout", "30s")), "warren.master.types", master))
 			.withMessageContaining("warren.master.types.[image.resize].timeout");
@@ -67,6 +69,17 @@ class TypeSettingNamesTests {
 							environment(Map.of("warren.master.types.[image.resize].timeout", "30s",
 									"warren.master.types.echo.retry.max-attempts", "2")),
 							"warren.master.types", master));
+	}
+
+	@Test
+	void environmentVariablesOfUndottedTypesPassWithDashedSubKeys() {
+		StandardEnvironment environment = new StandardEnvironment();
+		environment.getPropertySources()
+			.addFirst(new SystemEnvironmentPropertySource("systemEnvironment", Map
+				.of("WARREN_MASTER_TYPES_ECHO_RETRY_MAX_ATTEMPTS", "5", "WARREN_MASTER_TYPES_ECHO_TIMEOUT", "30s")));
+
+		assertThatNoException().isThrownBy(() -> TypeSettingNames.requireBrackets(environment, "warren.master.types",
+				Map.of("retry", Set.of("max-attempts"), "timeout", Set.of())));
 	}
 
 	@Test
