@@ -39,6 +39,9 @@ public final class ProtocolHeaders {
 	/** The {@code type} property of a worker's heartbeat. */
 	public static final String HEARTBEAT_TYPE = "warren.heartbeat";
 
+	/** The {@code type} property of a task's status event. */
+	public static final String EVENT_TYPE = "warren.event";
+
 	/** The {@code type} property of a result. */
 	public static final String RESULT_TYPE = "warren.result";
 

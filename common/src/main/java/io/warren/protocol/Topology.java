@@ -117,6 +117,28 @@ public final class Topology {
 		return name("heartbeats");
 	}
 
+	/**
+	 * Durable topic exchange the masters publish every committed status change of a task
+	 * to ({@link TaskStatusEvent}), with routing key {@code <status>.<type>}; bind with
+	 * {@code #}, or {@code <STATUS>.#}, since types may contain dots.
+	 */
+	public String eventsExchange() {
+		return name("events");
+	}
+
+	/**
+	 * The start of the name of a master's own events queue (exclusive, auto-delete, bound
+	 * to the events exchange with {@code #}); the master adds a unique suffix.
+	 */
+	public String eventsQueuePrefix() {
+		return name("events.");
+	}
+
+	/** Routing key of a status event: {@code <status>.<type>}. */
+	public static String eventRoutingKey(String status, String taskType) {
+		return status + "." + taskType;
+	}
+
 	/** The queue of one task type. */
 	public String taskQueue(String taskType) {
 		requireValid(taskType);
@@ -147,11 +169,12 @@ public final class Topology {
 		Queue deadLetters = infrastructureQueue(deadLetterQueue());
 		Queue parked = infrastructureQueue(parkedQueue());
 		FanoutExchange control = new FanoutExchange(controlExchange(), true, false);
+		TopicExchange events = new TopicExchange(eventsExchange(), true, false);
 		Queue heartbeats = new Queue(heartbeatQueue(), true, false, false,
 				Map.of("x-queue-type", "classic", "x-message-ttl", HEARTBEAT_TTL_MS));
 		List<Declarable> declarables = new ArrayList<>(List.of(tasks, results, deadLetter, replies, deadLetters, parked,
 				BindingBuilder.bind(deadLetters).to(deadLetter), control, heartbeats,
-				BindingBuilder.bind(heartbeats).to(results).with(HEARTBEAT_ROUTING_KEY)));
+				BindingBuilder.bind(heartbeats).to(results).with(HEARTBEAT_ROUTING_KEY), events));
 		for (String key : REPLY_BINDING_KEYS) {
 			declarables.add(BindingBuilder.bind(replies).to(results).with(key));
 		}

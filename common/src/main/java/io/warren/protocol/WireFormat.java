@@ -135,6 +135,24 @@ public final class WireFormat {
 		return transientMessage(heartbeat, ProtocolHeaders.HEARTBEAT_TYPE);
 	}
 
+	/**
+	 * A task's status event, transient: events are notifications, and a lost one leaves
+	 * the record true.
+	 */
+	public Message statusEvent(TaskStatusEvent event) {
+		Message message = transientMessage(event, ProtocolHeaders.EVENT_TYPE);
+		message.getMessageProperties().setCorrelationId(event.id().toString());
+		return message;
+	}
+
+	/**
+	 * Reads a status event; throws {@link MalformedMessageException} if it is not one.
+	 */
+	public TaskStatusEvent readStatusEvent(Message message) {
+		requireProtocol(message);
+		return read(message, TaskStatusEvent.class);
+	}
+
 	/** A transient message of the protocol, without task identifiers. */
 	private Message transientMessage(Object body, String type) {
 		MessageProperties properties = new MessageProperties();

@@ -79,8 +79,12 @@ public class ApiKeySecurityConfiguration {
 				.accessDeniedHandler(SecurityProblems::forbidden))
 			.addFilterBefore(keys, AuthorizationFilter.class)
 			.authorizeHttpRequests((rules) -> {
-				// the container's error page for a request already answered or refused
-				rules.dispatcherTypeMatchers(DispatcherType.ERROR).permitAll();
+				// the container's error page for a request already answered or refused,
+				// and
+				// the dispatch that ends an asynchronous request (a wait, an event
+				// stream)
+				// already authorized when it began
+				rules.dispatcherTypeMatchers(DispatcherType.ERROR, DispatcherType.ASYNC).permitAll();
 				rules.requestMatchers(health, health + "/liveness", health + "/readiness").permitAll();
 				serviceRules.orderedStream().forEach((service) -> service.authorize(rules));
 				rules.requestMatchers(actuator, actuator + "/**").hasRole(Role.ADMIN.name());

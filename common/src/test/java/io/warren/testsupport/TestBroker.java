@@ -83,10 +83,11 @@ public final class TestBroker {
 	public static void deleteWarren(String prefix, java.util.Collection<String> taskTypes) {
 		io.warren.protocol.Topology topology = new io.warren.protocol.Topology(
 				io.warren.protocol.TopologyProperties.withPrefix(prefix));
-		List<String> queues = new ArrayList<>(
-				List.of(topology.replyQueue(), topology.deadLetterQueue(), topology.parkedQueue()));
+		List<String> queues = new ArrayList<>(List.of(topology.replyQueue(), topology.deadLetterQueue(),
+				topology.parkedQueue(), topology.heartbeatQueue()));
 		taskTypes.forEach((type) -> queues.add(topology.taskQueue(type)));
-		delete(queues, List.of(topology.tasksExchange(), topology.resultsExchange(), topology.deadLetterExchange()));
+		delete(queues, List.of(topology.tasksExchange(), topology.resultsExchange(), topology.deadLetterExchange(),
+				topology.controlExchange(), topology.eventsExchange()));
 	}
 
 	/** Deletes the named queues and exchanges; missing ones are ignored. */

@@ -197,6 +197,16 @@ public final class WarrenApi {
 		return send(newRequest(path).GET());
 	}
 
+	/**
+	 * GETs a path without waiting for the answer: for requests that wait on the server
+	 * (many at once share this client's selector thread).
+	 */
+	public java.util.concurrent.CompletableFuture<Answer> getAsync(String path) {
+		return this.http
+			.sendAsync(newRequest(path).timeout(this.timeout).GET().build(), HttpResponse.BodyHandlers.ofString())
+			.thenApply(this::answer);
+	}
+
 	private HttpRequest.Builder newRequest(String path) {
 		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(this.base + path));
 		if (this.key != null) {
@@ -207,14 +217,7 @@ public final class WarrenApi {
 
 	private Answer send(HttpRequest.Builder request) {
 		try {
-			HttpResponse<String> response = this.http.send(request.timeout(this.timeout).build(),
-					HttpResponse.BodyHandlers.ofString());
-			String body = response.body();
-			String contentType = response.headers().firstValue("Content-Type").orElse(null);
-			boolean isJson = contentType == null || contentType.contains("json");
-			JsonNode json = (body == null || body.isEmpty() || !isJson) ? null : this.json.readTree(body);
-			return new Answer(response.statusCode(), response.headers().firstValue("Location").orElse(null),
-					contentType, json);
+			return answer(this.http.send(request.timeout(this.timeout).build(), HttpResponse.BodyHandlers.ofString()));
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException("request to the master failed", ex);
@@ -223,6 +226,15 @@ public final class WarrenApi {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException(ex);
 		}
+	}
+
+	private Answer answer(HttpResponse<String> response) {
+		String body = response.body();
+		String contentType = response.headers().firstValue("Content-Type").orElse(null);
+		boolean isJson = contentType == null || contentType.contains("json");
+		JsonNode json = (body == null || body.isEmpty() || !isJson) ? null : this.json.readTree(body);
+		return new Answer(response.statusCode(), response.headers().firstValue("Location").orElse(null), contentType,
+				json);
 	}
 
 }

@@ -40,6 +40,8 @@ import org.springframework.util.unit.DataSize;
  * @param bulkLimit the most tasks one bulk retry, cancel or delete request handles
  * @param maxTimeout the longest timeout a submission may give a task
  * @param workers the worker registry
+ * @param events live status events: the stream {@code GET /api/v1/events} serves
+ * @param waits requests that wait for a task to finish ({@code wait})
  */
 @ConfigurationProperties("warren.master")
 public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, @DefaultValue("1MB") DataSize maxResultSize,
@@ -49,7 +51,8 @@ public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, @Defau
 		@DefaultValue Monitoring monitoring, @DefaultValue Uploads uploads, @DefaultValue Retry retry,
 		Map<String, TypeSettings> types, @DefaultValue("365d") Duration maxDelay, @DefaultValue("5") int maxDeliveries,
 		@DefaultValue("30d") Duration retention, @DefaultValue Purge purge, @DefaultValue("1000") int bulkLimit,
-		@DefaultValue("24h") Duration maxTimeout, @DefaultValue Workers workers) {
+		@DefaultValue("24h") Duration maxTimeout, @DefaultValue Workers workers, @DefaultValue Events events,
+		@DefaultValue Waits waits) {
 
 	public MasterProperties {
 		if (idempotencyWindow.isZero() || idempotencyWindow.isNegative()) {
@@ -148,6 +151,53 @@ public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, @Defau
 	public Duration timeoutOf(String type) {
 		TypeSettings settings = this.types.get(type);
 		return (settings != null) ? settings.timeout() : null;
+	}
+
+	/**
+	 * Live status events.
+	 *
+	 * @param maxStreams event streams one master serves at once; beyond it a request gets
+	 * 503
+	 * @param keepAlive how often an idle stream is sent a comment line, so that proxies
+	 * and clients keep it open and a vanished client is noticed
+	 * @param replaySize the latest events a master keeps for a client that resumes with
+	 * {@code Last-Event-ID}
+	 * @param streamBuffer events waiting to be written to one slow stream; a stream that
+	 * falls further behind is closed (its client resumes with {@code Last-Event-ID})
+	 * @param publishBuffer events waiting to be published to the broker; beyond it new
+	 * events are dropped and counted ({@code warren.events.dropped})
+	 * @param queueLength events waiting in a master's own events queue on the broker;
+	 * beyond it the broker drops the oldest
+	 */
+	public record Events(@DefaultValue("100") int maxStreams, @DefaultValue("15s") Duration keepAlive,
+			@DefaultValue("10000") int replaySize, @DefaultValue("1000") int streamBuffer,
+			@DefaultValue("100000") int publishBuffer, @DefaultValue("100000") int queueLength) {
+
+		public Events {
+			if (maxStreams < 0 || replaySize < 0 || streamBuffer < 1 || publishBuffer < 1 || queueLength < 1
+					|| keepAlive.isZero() || keepAlive.isNegative()) {
+				throw new IllegalArgumentException("warren.master.events: max-streams and replay-size must be 0 or "
+						+ "more, stream-buffer, publish-buffer and queue-length 1 or more, keep-alive positive");
+			}
+		}
+
+	}
+
+	/**
+	 * Requests that wait for a task to finish.
+	 *
+	 * @param max the longest {@code wait} a request may ask for
+	 * @param threads threads that read and answer the tasks of waits that ended
+	 */
+	public record Waits(@DefaultValue("5m") Duration max, @DefaultValue("2") int threads) {
+
+		public Waits {
+			if (max.isNegative() || threads < 1) {
+				throw new IllegalArgumentException(
+						"warren.master.waits.max must be 0 or more and warren.master.waits.threads 1 or more");
+			}
+		}
+
 	}
 
 	/**

@@ -37,11 +37,13 @@ import io.warren.protocol.TaskError;
  * settings; {@code null} leaves it to the worker
  * @param cancelRequestedAt when a cancel was asked for while the task ran, or
  * {@code null}
+ * @param seq the number of the task's last status move: 1 when submitted, one more for
+ * each move; orders its status events across threads and masters
  */
 public record Task(UUID id, String type, TaskStatus status, int priority, String payload, String result,
 		TaskError error, int attempt, int deliveries, int duplicates, String workerId, Instant createdAt,
 		Instant queuedAt, Instant startedAt, Instant finishedAt, Instant updatedAt, Instant dueAt, Integer maxAttempts,
-		int budgetFrom, Long timeoutMs, Instant cancelRequestedAt) {
+		int budgetFrom, Long timeoutMs, Instant cancelRequestedAt, int seq) {
 
 	/** A new task, {@code PENDING} at attempt 1. */
 	public static Task submitted(UUID id, String type, int priority, String payload, Instant now) {
@@ -63,7 +65,7 @@ public record Task(UUID id, String type, TaskStatus status, int priority, String
 			Integer maxAttempts, Long timeoutMs) {
 		boolean later = runAt != null && runAt.isAfter(now);
 		return new Task(id, type, later ? TaskStatus.SCHEDULED : TaskStatus.PENDING, priority, payload, null, null, 1,
-				0, 0, null, now, null, null, null, now, later ? runAt : null, maxAttempts, 1, timeoutMs, null);
+				0, 0, null, now, null, null, null, now, later ? runAt : null, maxAttempts, 1, timeoutMs, null, 1);
 	}
 
 	/** The same task, with a cancel asked for at {@code now} while it runs. */
@@ -71,7 +73,7 @@ public record Task(UUID id, String type, TaskStatus status, int priority, String
 		return new Task(this.id, this.type, this.status, this.priority, this.payload, this.result, this.error,
 				this.attempt, this.deliveries, this.duplicates, this.workerId, this.createdAt, this.queuedAt,
 				this.startedAt, this.finishedAt, this.updatedAt, this.dueAt, this.maxAttempts, this.budgetFrom,
-				this.timeoutMs, now);
+				this.timeoutMs, now, this.seq);
 	}
 
 	/** The same task with new delivery counters. */
@@ -79,21 +81,23 @@ public record Task(UUID id, String type, TaskStatus status, int priority, String
 		return new Task(this.id, this.type, this.status, this.priority, this.payload, this.result, this.error,
 				this.attempt, deliveries, duplicates, this.workerId, this.createdAt, this.queuedAt, this.startedAt,
 				this.finishedAt, this.updatedAt, this.dueAt, this.maxAttempts, this.budgetFrom, this.timeoutMs,
-				this.cancelRequestedAt);
+				this.cancelRequestedAt, this.seq);
 	}
 
 	/** The same task, started by a worker. */
 	public Task started(TaskStatus status, String worker, Instant started) {
 		return new Task(this.id, this.type, status, this.priority, this.payload, this.result, this.error, this.attempt,
 				this.deliveries, this.duplicates, worker, this.createdAt, this.queuedAt, started, this.finishedAt,
-				this.updatedAt, this.dueAt, this.maxAttempts, this.budgetFrom, this.timeoutMs, this.cancelRequestedAt);
+				this.updatedAt, this.dueAt, this.maxAttempts, this.budgetFrom, this.timeoutMs, this.cancelRequestedAt,
+				this.seq);
 	}
 
 	/** The same task, handed back unfinished by its worker: no worker holds it now. */
 	public Task released(TaskStatus status) {
 		return new Task(this.id, this.type, status, this.priority, this.payload, this.result, this.error, this.attempt,
 				this.deliveries, this.duplicates, null, this.createdAt, this.queuedAt, this.startedAt, this.finishedAt,
-				this.updatedAt, this.dueAt, this.maxAttempts, this.budgetFrom, this.timeoutMs, this.cancelRequestedAt);
+				this.updatedAt, this.dueAt, this.maxAttempts, this.budgetFrom, this.timeoutMs, this.cancelRequestedAt,
+				this.seq);
 	}
 
 	/** The same task, finished in a terminal status. */
@@ -102,7 +106,7 @@ public record Task(UUID id, String type, TaskStatus status, int priority, String
 		return new Task(this.id, this.type, status, this.priority, this.payload, result, error, this.attempt,
 				this.deliveries, this.duplicates, (worker != null) ? worker : this.workerId, this.createdAt,
 				this.queuedAt, (started != null) ? started : this.startedAt, finished, this.updatedAt, this.dueAt,
-				this.maxAttempts, this.budgetFrom, this.timeoutMs, this.cancelRequestedAt);
+				this.maxAttempts, this.budgetFrom, this.timeoutMs, this.cancelRequestedAt, this.seq);
 	}
 
 	/**
@@ -116,7 +120,7 @@ public record Task(UUID id, String type, TaskStatus status, int priority, String
 		TaskError last = (status == TaskStatus.RETRYING) ? this.error : null;
 		return new Task(this.id, this.type, status, this.priority, this.payload, null, last, next, 0, 0, null,
 				this.createdAt, null, null, null, now, dueAt, this.maxAttempts, freshBudget ? next : this.budgetFrom,
-				this.timeoutMs, null);
+				this.timeoutMs, null, this.seq);
 	}
 
 	/**
@@ -126,7 +130,16 @@ public record Task(UUID id, String type, TaskStatus status, int priority, String
 	public Task due(TaskStatus status, Instant dueAt, Instant now) {
 		return new Task(this.id, this.type, status, this.priority, this.payload, this.result, null, this.attempt,
 				this.deliveries, this.duplicates, this.workerId, this.createdAt, this.queuedAt, this.startedAt,
-				this.finishedAt, now, dueAt, this.maxAttempts, this.budgetFrom, this.timeoutMs, this.cancelRequestedAt);
+				this.finishedAt, now, dueAt, this.maxAttempts, this.budgetFrom, this.timeoutMs, this.cancelRequestedAt,
+				this.seq);
+	}
+
+	/** The same task after one more status move. */
+	public Task moved() {
+		return new Task(this.id, this.type, this.status, this.priority, this.payload, this.result, this.error,
+				this.attempt, this.deliveries, this.duplicates, this.workerId, this.createdAt, this.queuedAt,
+				this.startedAt, this.finishedAt, this.updatedAt, this.dueAt, this.maxAttempts, this.budgetFrom,
+				this.timeoutMs, this.cancelRequestedAt, this.seq + 1);
 	}
 
 	/** Attempts made in the current retry budget, the current one included. */

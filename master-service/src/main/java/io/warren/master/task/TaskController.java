@@ -2,10 +2,10 @@ package io.warren.master.task;
 
 import java.net.URI;
 import java.security.Principal;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -27,6 +27,7 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.DeferredResult;
 
 /** Submit, inspect, list, retry, cancel and delete tasks. */
 @RestController
@@ -59,10 +60,13 @@ class TaskController {
 
 	private final int bulkLimit;
 
+	private final TaskWaits waits;
+
 	TaskController(TaskSubmission submission, TaskStore store, WireFormat wire, MasterProperties properties,
 			TaskTransitions transitions, TaskDispatcher dispatcher, RetryPolicies retries, TaskPurge purge,
-			TaskCancels control) {
+			TaskCancels control, TaskWaits waits) {
 		this.control = control;
+		this.waits = waits;
 		this.submission = submission;
 		this.store = store;
 		this.wire = wire;
@@ -93,6 +97,28 @@ class TaskController {
 	}
 
 	/**
+	 * Submits and waits for the task to finish, up to {@code wait}: 200 with the finished
+	 * task, or 202 with the task as it is when the wait ends first (a replayed submission
+	 * waits too).
+	 */
+	@PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, params = "wait")
+	DeferredResult<ResponseEntity<TaskView>> submitAndWait(@RequestBody SubmitTaskRequest request,
+			@RequestParam String wait, @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey,
+			Principal caller) {
+		Duration duration = this.waits.parse(wait);
+		if (request == null) {
+			throw new InvalidTaskException("body", "must be a task object");
+		}
+		TaskSubmission.Submitted submitted = this.submission.submit(request, scope(caller), idempotencyKey);
+		Task task = submitted.tasks().get(0);
+		URI location = URI.create("/api/v1/tasks/" + task.id());
+		return this.waits.await(task, duration,
+				(current) -> (current.status().isTerminal() ? ResponseEntity.ok() : ResponseEntity.accepted())
+					.location(location)
+					.body(view(current)));
+	}
+
+	/**
 	 * Several tasks in one request, stored in one transaction: all of them or, if one is
 	 * invalid, none (the problem names its index and field).
 	 */
@@ -115,6 +141,17 @@ class TaskController {
 	@GetMapping("/{id}")
 	TaskView get(@PathVariable UUID id) {
 		return view(this.store.find(id).orElseThrow(() -> new TaskNotFoundException(id)));
+	}
+
+	/**
+	 * The task once it is finished, or as it is when {@code wait} ends; 200 either way
+	 * (its {@code status} tells which).
+	 */
+	@GetMapping(path = "/{id}", params = "wait")
+	DeferredResult<TaskView> getWhenFinished(@PathVariable UUID id, @RequestParam String wait) {
+		Duration duration = this.waits.parse(wait);
+		Task task = this.store.find(id).orElseThrow(() -> new TaskNotFoundException(id));
+		return this.waits.await(task, duration, this::view);
 	}
 
 	/**
@@ -293,12 +330,7 @@ class TaskController {
 		if (status == null || status.isEmpty()) {
 			return null;
 		}
-		try {
-			return TaskStatus.valueOf(status.toUpperCase(Locale.ROOT));
-		}
-		catch (IllegalArgumentException ex) {
-			throw new InvalidTaskException("status", "must be one of " + List.of(TaskStatus.values()));
-		}
+		return TaskStatus.parse(status);
 	}
 
 	private static UUID parseCursor(String after) {

@@ -52,6 +52,19 @@ public enum TaskStatus {
 		return this == SCHEDULED || this == RETRYING;
 	}
 
+	/**
+	 * The status of that name, in any case; a 400 problem naming {@code status} if there
+	 * is none.
+	 */
+	public static TaskStatus parse(String status) {
+		try {
+			return TaskStatus.valueOf(status.toUpperCase(java.util.Locale.ROOT));
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidTaskException("status", "must be one of " + List.of(TaskStatus.values()));
+		}
+	}
+
 	/** The terminal statuses. */
 	public static List<TaskStatus> terminal() {
 		return Arrays.stream(values()).filter(TaskStatus::isTerminal).toList();

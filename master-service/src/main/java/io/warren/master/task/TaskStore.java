@@ -34,17 +34,17 @@ public class TaskStore {
 
 	private static final String COLUMNS = "id, type, status, priority, payload, result, error_code, error_message, "
 			+ "attempt, deliveries, duplicates, worker_id, created_at, queued_at, started_at, finished_at, updated_at, "
-			+ "publish_after, max_attempts, budget_from, timeout_ms, cancel_requested_at";
+			+ "publish_after, max_attempts, budget_from, timeout_ms, cancel_requested_at, seq";
 
 	private static final String SUMMARY_COLUMNS = "id, type, status, priority, error_code, attempt, deliveries, "
 			+ "duplicates, "
 			+ "worker_id, created_at, queued_at, started_at, finished_at, updated_at, publish_after, max_attempts, "
-			+ "budget_from, timeout_ms, cancel_requested_at";
+			+ "budget_from, timeout_ms, cancel_requested_at, seq";
 
 	private static final String UPDATE = "UPDATE tasks SET status = ?, result = ?, error_code = ?, "
 			+ "error_message = ?, attempt = ?, deliveries = ?, duplicates = ?, worker_id = ?, queued_at = ?, "
 			+ "started_at = ?, finished_at = ?, updated_at = ?, publish_after = COALESCE(?, publish_after), "
-			+ "budget_from = ?, cancel_requested_at = ? WHERE id = ?";
+			+ "budget_from = ?, cancel_requested_at = ?, seq = ? WHERE id = ?";
 
 	/**
 	 * The order both databases sort UUIDs in (unsigned, most significant bits first):
@@ -186,7 +186,7 @@ public class TaskStore {
 		return new Object[] { task.status().name(), task.result(), (error != null) ? error.code() : null,
 				(error != null) ? error.message() : null, task.attempt(), task.deliveries(), task.duplicates(),
 				task.workerId(), utc(task.queuedAt()), utc(task.startedAt()), utc(task.finishedAt()), utc(now),
-				utc(task.dueAt()), task.budgetFrom(), utc(task.cancelRequestedAt()), task.id() };
+				utc(task.dueAt()), task.budgetFrom(), utc(task.cancelRequestedAt()), task.seq(), task.id() };
 	}
 
 	/**
@@ -197,8 +197,8 @@ public class TaskStore {
 	 * detecting it).
 	 */
 	public Set<TaskAttempt> markConfirmed(Collection<TaskAttempt> confirmed, Instant now) {
-		return moveWhereAllowed(TaskEvent.CONFIRMED, TaskStatus.PENDING, "queued_at = ?, updated_at = ?", confirmed,
-				utc(now), utc(now));
+		return moveWhereAllowed(TaskEvent.CONFIRMED, TaskStatus.PENDING, "queued_at = ?, updated_at = ?, seq = seq + 1",
+				confirmed, utc(now), utc(now));
 	}
 
 	/**
@@ -242,8 +242,8 @@ public class TaskStore {
 	 */
 	public Set<TaskAttempt> markDue(Collection<TaskAttempt> due, Instant publishAfter, Instant now) {
 		return moveWhereAllowed(TaskEvent.DUE, TaskStatus.SCHEDULED,
-				"publish_after = ?, updated_at = ?, error_code = NULL, error_message = NULL", due, utc(publishAfter),
-				utc(now));
+				"publish_after = ?, updated_at = ?, error_code = NULL, error_message = NULL, seq = seq + 1", due,
+				utc(publishAfter), utc(now));
 	}
 
 	/**
@@ -562,7 +562,8 @@ public class TaskStore {
 				rs.getString("worker_id"), instant(rs, "created_at"), instant(rs, "queued_at"),
 				instant(rs, "started_at"), instant(rs, "finished_at"), instant(rs, "updated_at"),
 				instant(rs, "publish_after"), (Integer) rs.getObject("max_attempts", Integer.class),
-				rs.getInt("budget_from"), rs.getObject("timeout_ms", Long.class), instant(rs, "cancel_requested_at"));
+				rs.getInt("budget_from"), rs.getObject("timeout_ms", Long.class), instant(rs, "cancel_requested_at"),
+				rs.getInt("seq"));
 	}
 
 	private static Task summary(ResultSet rs, int row) throws SQLException {
@@ -574,7 +575,7 @@ public class TaskStore {
 				instant(rs, "queued_at"), instant(rs, "started_at"), instant(rs, "finished_at"),
 				instant(rs, "updated_at"), instant(rs, "publish_after"),
 				(Integer) rs.getObject("max_attempts", Integer.class), rs.getInt("budget_from"),
-				rs.getObject("timeout_ms", Long.class), instant(rs, "cancel_requested_at"));
+				rs.getObject("timeout_ms", Long.class), instant(rs, "cancel_requested_at"), rs.getInt("seq"));
 	}
 
 	private static Instant instant(ResultSet rs, String column) throws SQLException {

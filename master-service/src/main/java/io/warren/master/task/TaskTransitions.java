@@ -142,8 +142,9 @@ public class TaskTransitions {
 		List<TaskChange> changes = new ArrayList<>();
 		for (Task task : published) {
 			if (moved.contains(new TaskAttempt(task.id(), task.attempt()))) {
+				// the update added one to the row's seq, which the published task carries
 				changes.add(new TaskChange(task.id(), task.type(), TaskStatus.PENDING, TaskStatus.QUEUED,
-						task.createdAt(), null, now, false));
+						task.createdAt(), null, now, false, task.attempt(), task.seq() + 1, null, null));
 			}
 		}
 		if (!changes.isEmpty()) {
@@ -191,9 +192,9 @@ public class TaskTransitions {
 				continue;
 			}
 			TaskStatus status = TaskStateMachine.next(task.status(), TaskEvent.DUE).orElseThrow();
-			pending.add(task.due(status, now.plus(this.confirmTimeout), now));
-			changes
-				.add(new TaskChange(task.id(), task.type(), task.status(), status, task.createdAt(), null, now, false));
+			Task next = task.due(status, now.plus(this.confirmTimeout), now).moved();
+			pending.add(next);
+			changes.add(TaskChange.of(task, next, now, false));
 		}
 		if (!changes.isEmpty()) {
 			TasksChanged event = new TasksChanged(changes, Map.of(), Map.of());
@@ -439,15 +440,24 @@ public class TaskTransitions {
 			else {
 				next = release(counted, (ReleasedNotice) reply);
 			}
-			this.current.put(task.id(), (next != null) ? next : counted);
 			if (next == null) {
+				this.current.put(task.id(), counted);
 				return Applied.REFUSED;
 			}
 			log.debug("task {} {} -> {} by {}", task.id(), task.status(), next.status(), reply.workerId());
-			this.changes.add(new TaskChange(task.id(), task.type(), task.status(), next.status(), task.createdAt(),
-					next.startedAt(), this.now,
-					task.attempt() == 1 && task.startedAt() == null && next.startedAt() != null));
+			move(task, next, task.attempt() == 1 && task.startedAt() == null && next.startedAt() != null);
 			return Applied.APPLIED;
+		}
+
+		/**
+		 * Records the move of {@code task} to {@code next} (derived from it): one more in
+		 * its sequence, announced after commit.
+		 */
+		private Task move(Task task, Task next, boolean firstStart) {
+			Task moved = next.moved();
+			this.current.put(task.id(), moved);
+			this.changes.add(TaskChange.of(task, moved, this.now, firstStart));
+			return moved;
 		}
 
 		/**
@@ -517,9 +527,7 @@ public class TaskTransitions {
 			TaskStateMachine.next(task.status(), TaskEvent.FAILED).ifPresent((status) -> {
 				Task next = task.finished(status, null, ReplyChecks.storable(new TaskError(code, message, false)), null,
 						null, this.now);
-				this.current.put(task.id(), next);
-				this.changes.add(new TaskChange(task.id(), task.type(), task.status(), status, task.createdAt(),
-						next.startedAt(), this.now, false));
+				move(task, next, false);
 			});
 		}
 
@@ -532,11 +540,8 @@ public class TaskTransitions {
 				Task next = task.nextAttempt(status, this.now.plus(TaskTransitions.this.confirmTimeout), true,
 						this.now);
 				this.endedAttempts.add(AttemptRecord.of(task, task.status()));
-				this.current.put(task.id(), next);
 				log.info("task {} retried by hand: attempt {}", task.id(), next.attempt());
-				this.changes.add(new TaskChange(task.id(), task.type(), task.status(), status, task.createdAt(), null,
-						this.now, false));
-				return next;
+				return move(task, next, false);
 			});
 		}
 
@@ -557,10 +562,8 @@ public class TaskTransitions {
 			}
 			return TaskStateMachine.next(task.status(), TaskEvent.DEAD_LETTERED).map((status) -> {
 				Task next = task.finished(status, null, ReplyChecks.storable(error), null, null, this.now);
-				this.current.put(taskId, next);
 				log.warn("task {} FAILED: its message was dead-lettered ({})", taskId, error.message());
-				this.changes.add(new TaskChange(taskId, task.type(), task.status(), status, task.createdAt(),
-						next.startedAt(), this.now, false));
+				move(task, next, false);
 				return Applied.APPLIED;
 			}).orElse(Applied.REFUSED);
 		}
@@ -694,10 +697,7 @@ public class TaskTransitions {
 			}
 			if (TaskStateMachine.next(task.status(), TaskEvent.CANCEL).isPresent()) {
 				log.info("task {} CANCELLED while {}", task.id(), task.status());
-				Task next = cancelled(task, null, null, this.now);
-				this.current.put(task.id(), next);
-				this.changes.add(new TaskChange(task.id(), task.type(), task.status(), next.status(), task.createdAt(),
-						next.startedAt(), this.now, false));
+				move(task, cancelled(task, null, null, this.now), false);
 			}
 		}
 
@@ -744,12 +744,9 @@ public class TaskTransitions {
 					next = task.finished(TaskStatus.FAILED, null, error, null, null, this.now);
 				}
 			}
-			this.changes.add(new TaskChange(task.id(), task.type(), task.status(), next.status(), task.createdAt(),
-					task.startedAt(), this.now, false));
 			log.warn("task {} attempt {} on lost worker {}: {}", task.id(), task.attempt(),
 					abbreviated(task.workerId()), next.status());
-			this.current.put(task.id(), next);
-			return next;
+			return move(task, next, false);
 		}
 
 		/** Why the reply cannot be applied to the task, or {@code null}. */

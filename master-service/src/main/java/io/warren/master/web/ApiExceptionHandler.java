@@ -1,6 +1,7 @@
 package io.warren.master.web;
 
 import io.warren.master.task.IdempotencyKeyReusedException;
+import io.warren.master.events.StreamsBusyException;
 import io.warren.master.task.InvalidTaskException;
 import io.warren.master.task.SubmissionsBusyException;
 import io.warren.master.task.TaskFinishedException;
@@ -20,6 +21,7 @@ import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
@@ -92,6 +94,14 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	ResponseEntity<ProblemDetail> busy(SubmissionsBusyException ex) {
 		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
 			.header(HttpHeaders.RETRY_AFTER, "1")
+			.body(busy(ex.getMessage()));
+	}
+
+	@ExceptionHandler
+	ResponseEntity<ProblemDetail> streamsBusy(StreamsBusyException ex) {
+		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+			.header(HttpHeaders.RETRY_AFTER, "5")
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
 			.body(busy(ex.getMessage()));
 	}
 

@@ -13,10 +13,10 @@ import org.springframework.http.HttpMethod;
 
 /**
  * Who may use the task API: {@code submit} to submit, retry and cancel, {@code read} to
- * read and list tasks, workers and types, {@code admin} to delete tasks and pause types
- * ({@code admin} may do everything); the API's own description is public. A master
- * without keys does not start, unless security is switched off explicitly: it holds every
- * task's payload.
+ * read and list tasks, workers and types and follow events, {@code admin} to delete tasks
+ * and pause types ({@code admin} may do everything); the API's own description is public.
+ * A master without keys does not start, unless security is switched off explicitly: it
+ * holds every task's payload.
  */
 @Configuration(proxyBeanMethods = false)
 @Import(ApiKeySecurityConfiguration.class)
@@ -42,7 +42,7 @@ public class ApiSecurity {
 			.requestMatchers(HttpMethod.POST, "/api/v1/types/*/pause", "/api/v1/types/*/resume")
 			.hasRole(Role.ADMIN.name())
 			.requestMatchers(HttpMethod.GET, "/api/v1/tasks", "/api/v1/tasks/*", "/api/v1/workers", "/api/v1/workers/*",
-					"/api/v1/types")
+					"/api/v1/types", "/api/v1/events")
 			.hasRole(Role.READ.name())
 			.requestMatchers(HttpMethod.HEAD, "/api/v1/tasks", "/api/v1/tasks/*", "/api/v1/workers",
 					"/api/v1/workers/*", "/api/v1/types")

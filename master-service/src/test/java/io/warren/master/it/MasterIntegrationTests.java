@@ -34,7 +34,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
-import org.springframework.amqp.AmqpIOException;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
@@ -1831,14 +1830,11 @@ abstract class MasterIntegrationTests {
 	}
 
 	Message take(String type) {
-		// the 202 comes before the publisher has declared the queue and published: wait
-		// for both
-		Message[] taken = new Message[1];
-		await().ignoreException(AmqpIOException.class).until(() -> {
-			taken[0] = this.worker.receive(this.topology.taskQueue(type));
-			return taken[0] != null;
-		});
-		return taken[0];
+		return played().take(type);
+	}
+
+	PlayedWorker played() {
+		return new PlayedWorker(this.worker, this.topology, this.wire);
 	}
 
 	void sendStarted(TaskMessage task, UUID delivery) {
@@ -1846,9 +1842,7 @@ abstract class MasterIntegrationTests {
 	}
 
 	void sendStarted(TaskMessage task, UUID delivery, String workerId) {
-		this.worker.send(this.topology.resultsExchange(), Topology.startedRoutingKey(task.type()),
-				this.wire.startedMessage(new StartedNotice(task.id(), task.type(), task.attempt(), delivery, workerId,
-						false, Instant.now())));
+		played().sendStarted(task, delivery, workerId);
 	}
 
 	void sendReleased(TaskMessage task, UUID delivery, String workerId) {
@@ -1883,11 +1877,7 @@ abstract class MasterIntegrationTests {
 	}
 
 	void sendResult(TaskMessage task, UUID delivery, Outcome outcome, String resultJson) {
-		JsonNode result = (resultJson != null) ? this.wire.json().readTree(resultJson) : null;
-		TaskError error = (outcome == Outcome.FAILED) ? new TaskError(TaskError.HANDLER_ERROR, "it broke", true) : null;
-		this.worker.send(this.topology.resultsExchange(), Topology.resultRoutingKey(task.type()),
-				this.wire.resultMessage(new TaskResult(task.id(), task.type(), task.attempt(), delivery, "test-worker",
-						false, outcome, result, error, Instant.now(), Instant.now())));
+		played().sendResult(task, delivery, outcome, resultJson);
 	}
 
 	double duplicates(String type) {

@@ -8,6 +8,7 @@ import java.lang.annotation.Target;
 
 import io.warren.master.control.ControlChannel;
 import io.warren.master.control.PausedTypes;
+import io.warren.master.events.EventStreams;
 import io.warren.master.workers.WorkerRegistry;
 
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
@@ -20,7 +21,7 @@ import org.springframework.test.context.bean.override.mockito.MockitoBean;
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
 @MockitoBean(types = { TaskTransitions.class, TaskDispatcher.class, RetryPolicies.class, TaskPurge.class,
-		ControlChannel.class, PausedTypes.class, WorkerRegistry.class })
+		ControlChannel.class, PausedTypes.class, WorkerRegistry.class, TaskWaits.class, EventStreams.class })
 @interface TaskOperationMocks {
 
 }
