@@ -16,6 +16,10 @@ Environment:
   WARREN_SECURITY_API_KEYS   the API keys of master and workers (docs/configuration.md); when
                      unset, a key is generated once, kept in WARREN_HOME/api-key and printed
   WARREN_SECURITY_ENABLED    false runs without authentication (no key needed, none generated)
+  WARREN_MASTER_CALLBACKS_SECRET   the key that signs result callbacks; when unset, one is
+                     generated once and kept in WARREN_HOME/callback-secret
+  WARREN_MQTT_ENABLED        true connects the master to the MQTT broker (WARREN_MQTT_URL,
+                     default tcp://localhost:1883)
   SPRING_RABBITMQ_HOST, _PORT, _USERNAME, _PASSWORD   the broker (default localhost:5672 guest)
   SPRING_DATASOURCE_URL, _USERNAME, _PASSWORD         the master's store (default: H2 file in WARREN_HOME/data)
 USAGE
@@ -67,6 +71,14 @@ elif [ -z "${WARREN_SECURITY_API_KEYS:-}" ]; then
   key_hint=generated
 fi
 export WARREN_SECURITY_API_KEYS
+# the secret that signs result callbacks: the caller's, or one generated and kept
+if [ -z "${WARREN_MASTER_CALLBACKS_SECRET:-}" ]; then
+  if [ ! -s "$home/callback-secret" ]; then
+    (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$home/callback-secret")
+  fi
+  WARREN_MASTER_CALLBACKS_SECRET=$(cat "$home/callback-secret")
+fi
+export WARREN_MASTER_CALLBACKS_SECRET
 # a single bare key can go into the examples as it is; otherwise the user picks one
 case "$WARREN_SECURITY_API_KEYS" in
   *,*|*:*|'{sha256}'*) api_key='<one of your keys>' ;;
@@ -151,6 +163,10 @@ Cancel it, list the workers, pause a type (see the README for more):
   curl -s -X POST$auth localhost:$port/api/v1/tasks/<id>/cancel
   curl -s$auth localhost:$port/api/v1/workers
   curl -s -X POST$auth localhost:$port/api/v1/types/sleep/pause
+Submit and wait for the result, follow every task live (Ctrl-C ends it):
+  curl -s -X POST$auth 'localhost:$port/api/v1/tasks?wait=30s' -H 'Content-Type: application/json' \\
+       -d '{"type":"echo","payload":{"hello":"world"}}'
+  curl -sN$auth localhost:$port/api/v1/events
 
 Press Ctrl-C to stop.
 INFO

@@ -1,6 +1,8 @@
 package io.warren.master.config;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -42,6 +44,7 @@ import org.springframework.util.unit.DataSize;
  * @param workers the worker registry
  * @param events live status events: the stream {@code GET /api/v1/events} serves
  * @param waits requests that wait for a task to finish ({@code wait})
+ * @param callbacks the POSTs of finished tasks to their {@code callbackUrl}
  */
 @ConfigurationProperties("warren.master")
 public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, @DefaultValue("1MB") DataSize maxResultSize,
@@ -52,7 +55,7 @@ public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, @Defau
 		Map<String, TypeSettings> types, @DefaultValue("365d") Duration maxDelay, @DefaultValue("5") int maxDeliveries,
 		@DefaultValue("30d") Duration retention, @DefaultValue Purge purge, @DefaultValue("1000") int bulkLimit,
 		@DefaultValue("24h") Duration maxTimeout, @DefaultValue Workers workers, @DefaultValue Events events,
-		@DefaultValue Waits waits) {
+		@DefaultValue Waits waits, @DefaultValue Callbacks callbacks) {
 
 	public MasterProperties {
 		if (idempotencyWindow.isZero() || idempotencyWindow.isNegative()) {
@@ -178,6 +181,40 @@ public record MasterProperties(@DefaultValue("1MB") DataSize maxBodySize, @Defau
 					|| keepAlive.isZero() || keepAlive.isNegative()) {
 				throw new IllegalArgumentException("warren.master.events: max-streams and replay-size must be 0 or "
 						+ "more, stream-buffer, publish-buffer and queue-length 1 or more, keep-alive positive");
+			}
+		}
+
+	}
+
+	/**
+	 * Result callbacks: when a task with a {@code callbackUrl} ends, the master POSTs its
+	 * record there, signed, until the receiver answers 2xx or the attempts run out.
+	 *
+	 * @param allowedHosts host names a {@code callbackUrl} may name (any port); a name
+	 * starting with {@code *.} allows its subdomains; loopback only by default
+	 * @param secret the HMAC-SHA256 key of {@code X-Warren-Signature}; without it, a task
+	 * with a {@code callbackUrl} is refused
+	 * @param interval how often due callbacks are looked for
+	 * @param timeout how long one POST may take, connection included
+	 * @param maxAttempts POSTs of one callback before it is given up
+	 * @param initialBackoff the wait after the first failed POST; each next one doubles
+	 * @param maxBackoff the longest wait between two POSTs
+	 * @param batchSize the most callbacks one master sends in one pass
+	 */
+	public record Callbacks(@DefaultValue( {
+			"localhost", "127.0.0.1", "::1" }) List<String> allowedHosts, String secret,
+			@DefaultValue("1s") Duration interval, @DefaultValue("10s") Duration timeout,
+			@DefaultValue("10") int maxAttempts, @DefaultValue("1s") Duration initialBackoff,
+			@DefaultValue("10m") Duration maxBackoff, @DefaultValue("50") int batchSize){
+
+		public Callbacks {
+			allowedHosts = allowedHosts.stream().map((host) -> host.trim().toLowerCase(Locale.ROOT)).toList();
+			secret = (secret != null && !secret.isBlank()) ? secret : null;
+			if (interval.isZero() || interval.isNegative() || timeout.isZero() || timeout.isNegative()
+					|| maxAttempts < 1 || initialBackoff.isNegative() || maxBackoff.compareTo(initialBackoff) < 0
+					|| batchSize < 1) {
+				throw new IllegalArgumentException("warren.master.callbacks: interval and timeout must be positive, "
+						+ "max-attempts and batch-size 1 or more, max-backoff at least initial-backoff");
 			}
 		}
 

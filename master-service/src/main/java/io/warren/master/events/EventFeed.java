@@ -57,9 +57,11 @@ class EventFeed implements TaskEndWatch {
 			.register(meters);
 	}
 
-	/** Numbers the event, keeps it, and hands it to the streams and watches. */
-	void accept(TaskStatusEvent event) {
-		String json = this.wire.json().writeValueAsString(event);
+	/**
+	 * Numbers the event, keeps it, and hands it to the streams and watches; {@code json}
+	 * is the event as received (one line of JSON).
+	 */
+	void accept(TaskStatusEvent event, String json) {
 		synchronized (this.lock) {
 			long number = ++this.last;
 			FeedEvent fed = new FeedEvent(this.run + "-" + number, number, event, json);

@@ -1,9 +1,11 @@
 package io.warren.master.events;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 import io.warren.master.config.MasterProperties;
 import io.warren.protocol.MalformedMessageException;
+import io.warren.protocol.TaskStatusEvent;
 import io.warren.protocol.Topology;
 import io.warren.protocol.WireFormat;
 import org.slf4j.Logger;
@@ -54,7 +56,15 @@ class EventsConfiguration {
 		container.setMissingQueuesFatal(false);
 		container.setMessageListener((message) -> {
 			try {
-				feed.accept(wire.readStatusEvent(message));
+				TaskStatusEvent event = wire.readStatusEvent(message);
+				// the body is the event's JSON as streams send it, unless it spans lines
+				// (a
+				// data: line of a stream cannot)
+				String json = new String(message.getBody(), StandardCharsets.UTF_8);
+				if (json.indexOf('\n') >= 0 || json.indexOf('\r') >= 0) {
+					json = wire.json().writeValueAsString(event);
+				}
+				feed.accept(event, json);
 			}
 			catch (MalformedMessageException | IllegalArgumentException | NullPointerException ex) {
 				log.warn("status event dropped: {}", ex.getMessage());

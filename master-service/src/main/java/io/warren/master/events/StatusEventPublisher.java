@@ -1,6 +1,5 @@
 package io.warren.master.events;
 
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -70,15 +69,10 @@ class StatusEventPublisher implements SmartLifecycle {
 	@EventListener
 	void changed(TasksChanged changed) {
 		for (TaskChange change : changed.changes()) {
-			if (!this.pending.offer(event(change))) {
+			if (!this.pending.offer(change.event())) {
 				this.dropped.increment();
 			}
 		}
-	}
-
-	static TaskStatusEvent event(TaskChange change) {
-		return new TaskStatusEvent(change.taskId(), change.type(), change.to().name(), change.attempt(), change.seq(),
-				change.at().truncatedTo(ChronoUnit.MICROS), change.workerId(), change.error());
 	}
 
 	private void publishLoop() {

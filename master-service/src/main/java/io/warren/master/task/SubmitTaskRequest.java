@@ -14,19 +14,21 @@ import tools.jackson.databind.JsonNode;
  * @param timeout how long one run may take: milliseconds or an ISO-8601 duration;
  * {@code null} for the type's timeout
  * @param maxAttempts attempts in all, 1 to 100; the type's retry policy when absent
+ * @param callbackUrl where to POST the task's record when it ends (http or https, a host
+ * in {@code warren.master.callbacks.allowed-hosts})
  */
 public record SubmitTaskRequest(String type, JsonNode payload, Integer priority, String runAt, JsonNode delay,
-		Integer maxAttempts, JsonNode timeout) {
+		Integer maxAttempts, JsonNode timeout, String callbackUrl) {
 
 	/** A task to run now, with its type's retry policy and timeout. */
 	public SubmitTaskRequest(String type, JsonNode payload, Integer priority) {
-		this(type, payload, priority, null, null, null, null);
+		this(type, payload, priority, null, null, null, null, null);
 	}
 
 	/** A task with its type's timeout. */
 	public SubmitTaskRequest(String type, JsonNode payload, Integer priority, String runAt, JsonNode delay,
 			Integer maxAttempts) {
-		this(type, payload, priority, runAt, delay, maxAttempts, null);
+		this(type, payload, priority, runAt, delay, maxAttempts, null, null);
 	}
 
 }

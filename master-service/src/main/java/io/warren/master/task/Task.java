@@ -39,33 +39,36 @@ import io.warren.protocol.TaskError;
  * {@code null}
  * @param seq the number of the task's last status move: 1 when submitted, one more for
  * each move; orders its status events across threads and masters
+ * @param callbackUrl where the master POSTs the record when the task ends, or
+ * {@code null}
  */
 public record Task(UUID id, String type, TaskStatus status, int priority, String payload, String result,
 		TaskError error, int attempt, int deliveries, int duplicates, String workerId, Instant createdAt,
 		Instant queuedAt, Instant startedAt, Instant finishedAt, Instant updatedAt, Instant dueAt, Integer maxAttempts,
-		int budgetFrom, Long timeoutMs, Instant cancelRequestedAt, int seq) {
+		int budgetFrom, Long timeoutMs, Instant cancelRequestedAt, int seq, String callbackUrl) {
 
 	/** A new task, {@code PENDING} at attempt 1. */
 	public static Task submitted(UUID id, String type, int priority, String payload, Instant now) {
-		return submitted(id, type, priority, payload, now, null, null, null);
+		return submitted(id, type, priority, payload, now, null, null);
 	}
 
 	/** A new task at attempt 1, as below, without a timeout of its own. */
 	public static Task submitted(UUID id, String type, int priority, String payload, Instant now, Instant runAt,
 			Integer maxAttempts) {
-		return submitted(id, type, priority, payload, now, runAt, maxAttempts, null);
+		return submitted(id, type, priority, payload, now, runAt, maxAttempts, null, null);
 	}
 
 	/**
 	 * A new task at attempt 1: {@code SCHEDULED} if {@code runAt} is later than
-	 * {@code now}, else {@code PENDING}; with its own retry limit and timeout, or
-	 * {@code null}.
+	 * {@code now}, else {@code PENDING}; with its own retry limit, timeout and callback
+	 * URL, or {@code null}.
 	 */
 	public static Task submitted(UUID id, String type, int priority, String payload, Instant now, Instant runAt,
-			Integer maxAttempts, Long timeoutMs) {
+			Integer maxAttempts, Long timeoutMs, String callbackUrl) {
 		boolean later = runAt != null && runAt.isAfter(now);
 		return new Task(id, type, later ? TaskStatus.SCHEDULED : TaskStatus.PENDING, priority, payload, null, null, 1,
-				0, 0, null, now, null, null, null, now, later ? runAt : null, maxAttempts, 1, timeoutMs, null, 1);
+				0, 0, null, now, null, null, null, now, later ? runAt : null, maxAttempts, 1, timeoutMs, null, 1,
+				callbackUrl);
 	}
 
 	/** The same task, with a cancel asked for at {@code now} while it runs. */
@@ -73,7 +76,7 @@ public record Task(UUID id, String type, TaskStatus status, int priority, String
 		return new Task(this.id, this.type, this.status, this.priority, this.payload, this.result, this.error,
 				this.attempt, this.deliveries, this.duplicates, this.workerId, this.createdAt, this.queuedAt,
 				this.startedAt, this.finishedAt, this.updatedAt, this.dueAt, this.maxAttempts, this.budgetFrom,
-				this.timeoutMs, now, this.seq);
+				this.timeoutMs, now, this.seq, this.callbackUrl);
 	}
 
 	/** The same task with new delivery counters. */
@@ -81,7 +84,7 @@ public record Task(UUID id, String type, TaskStatus status, int priority, String
 		return new Task(this.id, this.type, this.status, this.priority, this.payload, this.result, this.error,
 				this.attempt, deliveries, duplicates, this.workerId, this.createdAt, this.queuedAt, this.startedAt,
 				this.finishedAt, this.updatedAt, this.dueAt, this.maxAttempts, this.budgetFrom, this.timeoutMs,
-				this.cancelRequestedAt, this.seq);
+				this.cancelRequestedAt, this.seq, this.callbackUrl);
 	}
 
 	/** The same task, started by a worker. */
@@ -89,7 +92,7 @@ public record Task(UUID id, String type, TaskStatus status, int priority, String
 		return new Task(this.id, this.type, status, this.priority, this.payload, this.result, this.error, this.attempt,
 				this.deliveries, this.duplicates, worker, this.createdAt, this.queuedAt, started, this.finishedAt,
 				this.updatedAt, this.dueAt, this.maxAttempts, this.budgetFrom, this.timeoutMs, this.cancelRequestedAt,
-				this.seq);
+				this.seq, this.callbackUrl);
 	}
 
 	/** The same task, handed back unfinished by its worker: no worker holds it now. */
@@ -97,7 +100,7 @@ public record Task(UUID id, String type, TaskStatus status, int priority, String
 		return new Task(this.id, this.type, status, this.priority, this.payload, this.result, this.error, this.attempt,
 				this.deliveries, this.duplicates, null, this.createdAt, this.queuedAt, this.startedAt, this.finishedAt,
 				this.updatedAt, this.dueAt, this.maxAttempts, this.budgetFrom, this.timeoutMs, this.cancelRequestedAt,
-				this.seq);
+				this.seq, this.callbackUrl);
 	}
 
 	/** The same task, finished in a terminal status. */
@@ -106,7 +109,7 @@ public record Task(UUID id, String type, TaskStatus status, int priority, String
 		return new Task(this.id, this.type, status, this.priority, this.payload, result, error, this.attempt,
 				this.deliveries, this.duplicates, (worker != null) ? worker : this.workerId, this.createdAt,
 				this.queuedAt, (started != null) ? started : this.startedAt, finished, this.updatedAt, this.dueAt,
-				this.maxAttempts, this.budgetFrom, this.timeoutMs, this.cancelRequestedAt, this.seq);
+				this.maxAttempts, this.budgetFrom, this.timeoutMs, this.cancelRequestedAt, this.seq, this.callbackUrl);
 	}
 
 	/**
@@ -120,7 +123,7 @@ public record Task(UUID id, String type, TaskStatus status, int priority, String
 		TaskError last = (status == TaskStatus.RETRYING) ? this.error : null;
 		return new Task(this.id, this.type, status, this.priority, this.payload, null, last, next, 0, 0, null,
 				this.createdAt, null, null, null, now, dueAt, this.maxAttempts, freshBudget ? next : this.budgetFrom,
-				this.timeoutMs, null, this.seq);
+				this.timeoutMs, null, this.seq, this.callbackUrl);
 	}
 
 	/**
@@ -131,7 +134,7 @@ public record Task(UUID id, String type, TaskStatus status, int priority, String
 		return new Task(this.id, this.type, status, this.priority, this.payload, this.result, null, this.attempt,
 				this.deliveries, this.duplicates, this.workerId, this.createdAt, this.queuedAt, this.startedAt,
 				this.finishedAt, now, dueAt, this.maxAttempts, this.budgetFrom, this.timeoutMs, this.cancelRequestedAt,
-				this.seq);
+				this.seq, this.callbackUrl);
 	}
 
 	/** The same task after one more status move. */
@@ -139,7 +142,7 @@ public record Task(UUID id, String type, TaskStatus status, int priority, String
 		return new Task(this.id, this.type, this.status, this.priority, this.payload, this.result, this.error,
 				this.attempt, this.deliveries, this.duplicates, this.workerId, this.createdAt, this.queuedAt,
 				this.startedAt, this.finishedAt, this.updatedAt, this.dueAt, this.maxAttempts, this.budgetFrom,
-				this.timeoutMs, this.cancelRequestedAt, this.seq + 1);
+				this.timeoutMs, this.cancelRequestedAt, this.seq + 1, this.callbackUrl);
 	}
 
 	/** Attempts made in the current retry budget, the current one included. */

@@ -1,9 +1,11 @@
 package io.warren.master.task;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 
 import io.warren.protocol.TaskError;
+import io.warren.protocol.TaskStatusEvent;
 
 /**
  * One move of one task, as committed: what the meters, live events, callbacks and MQTT
@@ -35,6 +37,13 @@ public record TaskChange(UUID taskId, String type, TaskStatus from, TaskStatus t
 	static TaskChange of(Task before, Task after, Instant at, boolean firstStart) {
 		return new TaskChange(before.id(), before.type(), before.status(), after.status(), before.createdAt(),
 				after.startedAt(), at, firstStart, after.attempt(), after.seq(), after.workerId(), after.error());
+	}
+
+	/** The status event of this change, as live events and MQTT notices carry it. */
+	public TaskStatusEvent event() {
+		// microseconds, as the record keeps them
+		return new TaskStatusEvent(this.taskId, this.type, this.to.name(), this.attempt, this.seq,
+				this.at.truncatedTo(ChronoUnit.MICROS), this.workerId, this.error);
 	}
 
 	/** Whether this is a submission rather than a move. */

@@ -62,9 +62,12 @@ class TaskController {
 
 	private final TaskWaits waits;
 
+	private final TaskViews views;
+
 	TaskController(TaskSubmission submission, TaskStore store, WireFormat wire, MasterProperties properties,
 			TaskTransitions transitions, TaskDispatcher dispatcher, RetryPolicies retries, TaskPurge purge,
-			TaskCancels control, TaskWaits waits) {
+			TaskCancels control, TaskWaits waits, TaskViews views) {
+		this.views = views;
 		this.control = control;
 		this.waits = waits;
 		this.submission = submission;
@@ -273,24 +276,11 @@ class TaskController {
 	}
 
 	private TaskView view(Task task) {
-		return view(task, json(task.payload()));
+		return this.views.of(task);
 	}
 
 	private TaskView view(Task task, JsonNode payload) {
-		List<TaskView.AttemptView> history = new ArrayList<>();
-		if (task.attempt() > 1) {
-			this.store.attemptsOf(task.id()).forEach((attempt) -> history.add(TaskView.AttemptView.of(attempt)));
-		}
-		if (!task.status().isWaiting()) {
-			history.add(TaskView.AttemptView.current(task));
-		}
-		// the last attempt the current budget allows: attempt numbers go on after a retry
-		// by hand
-		int lastAttempt = task.budgetFrom() - 1 + this.retries.maxAttempts(task);
-		return new TaskView(task.id(), task.type(), task.status(), task.priority(), payload, json(task.result()),
-				TaskView.ErrorView.of(task.error()), task.attempt(), lastAttempt, task.deliveries(), task.duplicates(),
-				task.workerId(), task.createdAt(), task.status().isWaiting() ? task.dueAt() : null, task.startedAt(),
-				task.finishedAt(), task.updatedAt(), history, task.timeoutMs(), task.cancelRequestedAt());
+		return this.views.of(task, payload);
 	}
 
 	/**
@@ -320,10 +310,6 @@ class TaskController {
 		}
 		return new TaskFilter(parseStatus(status), typeFilter, code, IsoTimes.parse("since", since),
 				IsoTimes.parse("until", until));
-	}
-
-	private JsonNode json(String text) {
-		return (text != null) ? this.wire.json().readTree(text) : null;
 	}
 
 	private static TaskStatus parseStatus(String status) {

@@ -34,12 +34,12 @@ public class TaskStore {
 
 	private static final String COLUMNS = "id, type, status, priority, payload, result, error_code, error_message, "
 			+ "attempt, deliveries, duplicates, worker_id, created_at, queued_at, started_at, finished_at, updated_at, "
-			+ "publish_after, max_attempts, budget_from, timeout_ms, cancel_requested_at, seq";
+			+ "publish_after, max_attempts, budget_from, timeout_ms, cancel_requested_at, seq, callback_url";
 
 	private static final String SUMMARY_COLUMNS = "id, type, status, priority, error_code, attempt, deliveries, "
 			+ "duplicates, "
 			+ "worker_id, created_at, queued_at, started_at, finished_at, updated_at, publish_after, max_attempts, "
-			+ "budget_from, timeout_ms, cancel_requested_at, seq";
+			+ "budget_from, timeout_ms, cancel_requested_at, seq, callback_url";
 
 	private static final String UPDATE = "UPDATE tasks SET status = ?, result = ?, error_code = ?, "
 			+ "error_message = ?, attempt = ?, deliveries = ?, duplicates = ?, worker_id = ?, queued_at = ?, "
@@ -76,11 +76,11 @@ public class TaskStore {
 			Instant due = (task.status().isWaiting()) ? task.dueAt() : publishAfter;
 			rows.add(new Object[] { task.id(), task.type(), task.status().name(), task.priority(), task.payload(),
 					task.attempt(), utc(task.createdAt()), utc(task.createdAt()), utc(due), task.maxAttempts(),
-					task.timeoutMs() });
+					task.timeoutMs(), task.callbackUrl() });
 		}
 		this.template.batchUpdate("INSERT INTO tasks (id, type, status, priority, payload, attempt, created_at, "
-				+ "updated_at, publish_after, max_attempts, timeout_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-				rows);
+				+ "updated_at, publish_after, max_attempts, timeout_ms, callback_url) "
+				+ "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows);
 	}
 
 	/**
@@ -375,6 +375,12 @@ public class TaskStore {
 			List<Object> params = new ArrayList<>(chunk);
 			this.jdbc.sql("DELETE FROM task_deliveries WHERE task_id" + in).params(params).update();
 			this.jdbc.sql("DELETE FROM task_attempts WHERE task_id" + in).params(params).update();
+			this.jdbc
+				.sql("DELETE FROM callback_attempts WHERE delivery_id IN (SELECT delivery_id FROM callbacks "
+						+ "WHERE task_id" + in + ")")
+				.params(params)
+				.update();
+			this.jdbc.sql("DELETE FROM callbacks WHERE task_id" + in).params(params).update();
 			deleted += this.jdbc.sql("DELETE FROM tasks WHERE id" + in).params(params).update();
 		}
 		return deleted;
@@ -420,6 +426,47 @@ public class TaskStore {
 		this.template.batchUpdate("INSERT INTO task_attempts (task_id, attempt, outcome, worker_id, started_at, "
 				+ "finished_at, error_code, error_message, deliveries, duplicates) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 				rows);
+	}
+
+	/**
+	 * Records the callbacks of tasks that just ended (an outbox: in the transaction that
+	 * ended them), each due now.
+	 */
+	public void insertCallbacks(List<TaskChange> ended, Map<UUID, String> urls, Instant now) {
+		List<Object[]> rows = new ArrayList<>(ended.size());
+		for (TaskChange change : ended) {
+			rows.add(new Object[] { UUID.randomUUID(), change.taskId(), change.to().name(), change.attempt(),
+					urls.get(change.taskId()), utc(now), utc(now) });
+		}
+		this.template.batchUpdate("INSERT INTO callbacks (delivery_id, task_id, task_status, attempt, url, state, "
+				+ "tries, created_at, next_at) VALUES (?, ?, ?, ?, ?, 'PENDING', 0, ?, ?)", rows);
+	}
+
+	/** A task's callbacks, oldest first, each with its POSTs. */
+	public List<TaskView.CallbackView> callbacksOf(UUID taskId) {
+		Map<UUID, List<TaskView.CallbackTry>> tries = new HashMap<>();
+		this.jdbc
+			.sql("SELECT a.delivery_id, a.try, a.at, a.http_status, a.error FROM callback_attempts a "
+					+ "JOIN callbacks c ON c.delivery_id = a.delivery_id WHERE c.task_id = ? ORDER BY a.try")
+			.param(taskId)
+			.query((rs) -> {
+				tries.computeIfAbsent(rs.getObject("delivery_id", UUID.class), (id) -> new ArrayList<>())
+					.add(new TaskView.CallbackTry(rs.getInt("try"), instant(rs, "at"),
+							rs.getObject("http_status", Integer.class), rs.getString("error")));
+			});
+		return this.jdbc
+			.sql("SELECT delivery_id, task_status, attempt, url, state, next_at, delivered_at FROM callbacks "
+					+ "WHERE task_id = ? ORDER BY created_at, delivery_id")
+			.param(taskId)
+			.query((rs, row) -> {
+				UUID id = rs.getObject("delivery_id", UUID.class);
+				String state = rs.getString("state");
+				return new TaskView.CallbackView(id, TaskStatus.valueOf(rs.getString("task_status")),
+						rs.getInt("attempt"), rs.getString("url"), state,
+						"PENDING".equals(state) ? instant(rs, "next_at") : null, instant(rs, "delivered_at"),
+						tries.getOrDefault(id, List.of()));
+			})
+			.list();
 	}
 
 	/** The ended attempts recorded for a task, in order. */
@@ -563,7 +610,7 @@ public class TaskStore {
 				instant(rs, "started_at"), instant(rs, "finished_at"), instant(rs, "updated_at"),
 				instant(rs, "publish_after"), (Integer) rs.getObject("max_attempts", Integer.class),
 				rs.getInt("budget_from"), rs.getObject("timeout_ms", Long.class), instant(rs, "cancel_requested_at"),
-				rs.getInt("seq"));
+				rs.getInt("seq"), rs.getString("callback_url"));
 	}
 
 	private static Task summary(ResultSet rs, int row) throws SQLException {
@@ -575,7 +622,8 @@ public class TaskStore {
 				instant(rs, "queued_at"), instant(rs, "started_at"), instant(rs, "finished_at"),
 				instant(rs, "updated_at"), instant(rs, "publish_after"),
 				(Integer) rs.getObject("max_attempts", Integer.class), rs.getInt("budget_from"),
-				rs.getObject("timeout_ms", Long.class), instant(rs, "cancel_requested_at"), rs.getInt("seq"));
+				rs.getObject("timeout_ms", Long.class), instant(rs, "cancel_requested_at"), rs.getInt("seq"),
+				rs.getString("callback_url"));
 	}
 
 	private static Instant instant(ResultSet rs, String column) throws SQLException {

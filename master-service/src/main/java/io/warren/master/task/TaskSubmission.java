@@ -50,6 +50,8 @@ public class TaskSubmission {
 
 	private final TaskStore store;
 
+	private final CallbackUrls callbackUrls;
+
 	TaskSubmission(TaskTypePolicy policy, TaskIds ids, GroupCommit commits, TaskDispatcher dispatcher, WireFormat wire,
 			Clock clock, MasterProperties properties, ApplicationEventPublisher events, TaskStore store) {
 		this.store = store;
@@ -61,6 +63,7 @@ public class TaskSubmission {
 		this.clock = clock;
 		this.properties = properties;
 		this.events = events;
+		this.callbackUrls = new CallbackUrls(properties);
 	}
 
 	private static final int MAX_KEY_LENGTH = 255;
@@ -345,8 +348,10 @@ public class TaskSubmission {
 		}
 		Instant runAt = runAt(request, prefix, now);
 		Long timeoutMs = timeout(request, prefix);
+		String callbackUrl = this.callbackUrls.check(request.callbackUrl(), prefix + "callbackUrl");
 		return Task.submitted(this.ids.next(), request.type(), priority,
-				this.wire.json().writeValueAsString(request.payload()), now, runAt, maxAttempts, timeoutMs);
+				this.wire.json().writeValueAsString(request.payload()), now, runAt, maxAttempts, timeoutMs,
+				callbackUrl);
 	}
 
 	/**

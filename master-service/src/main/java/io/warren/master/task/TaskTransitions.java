@@ -591,6 +591,18 @@ public class TaskTransitions {
 			if (!changed.isEmpty()) {
 				TaskTransitions.this.store.updateAll(changed, this.now);
 			}
+			List<TaskChange> called = new ArrayList<>();
+			Map<UUID, String> urls = new HashMap<>();
+			for (TaskChange change : this.changes) {
+				String url = this.current.get(change.taskId()).callbackUrl();
+				if (change.to().isTerminal() && url != null) {
+					called.add(change);
+					urls.put(change.taskId(), url);
+				}
+			}
+			if (!called.isEmpty()) {
+				TaskTransitions.this.store.insertCallbacks(called, urls, this.now);
+			}
 			TasksChanged event = new TasksChanged(this.changes, this.duplicates, this.stale, this.timedOut);
 			if (!event.isEmpty()) {
 				afterCommit(() -> TaskTransitions.this.events.publishEvent(event));

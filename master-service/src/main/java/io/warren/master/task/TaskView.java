@@ -36,11 +36,42 @@ import tools.jackson.databind.JsonNode;
  * settings; null leaves it to the worker
  * @param cancelRequestedAt when a cancel was asked for while the task ran (it ends
  * {@code CANCELLED} when its worker stops it), else null
+ * @param callbackUrl where the master POSTs the record when the task ends, else null
+ * @param callbacks the callbacks of its ends so far, oldest first, each with its POSTs
  */
 public record TaskView(UUID id, String type, TaskStatus status, int priority, JsonNode payload, JsonNode result,
 		ErrorView error, int attempts, int maxAttempts, int deliveries, int duplicates, String workerId,
 		Instant createdAt, Instant runAt, Instant startedAt, Instant finishedAt, Instant updatedAt,
-		List<AttemptView> history, Long timeoutMs, Instant cancelRequestedAt) {
+		List<AttemptView> history, Long timeoutMs, Instant cancelRequestedAt, String callbackUrl,
+		List<CallbackView> callbacks) {
+
+	/**
+	 * One callback: the POSTs of the record for one end of the task.
+	 *
+	 * @param deliveryId sent as {@code X-Warren-Delivery}, the same on every POST of it
+	 * @param taskStatus the status the task ended in
+	 * @param attempt the attempt that ended
+	 * @param url where it is sent
+	 * @param state {@code PENDING} (to be sent, or sent again), {@code DELIVERED} (a 2xx
+	 * came) or {@code FAILED} (every attempt failed)
+	 * @param nextAt when a {@code PENDING} callback is sent next
+	 * @param deliveredAt when a 2xx came
+	 * @param tries every POST so far
+	 */
+	public record CallbackView(UUID deliveryId, TaskStatus taskStatus, int attempt, String url, String state,
+			Instant nextAt, Instant deliveredAt, List<CallbackTry> tries) {
+	}
+
+	/**
+	 * One POST of a callback.
+	 *
+	 * @param attempt its number, from 1
+	 * @param at when it was sent
+	 * @param httpStatus the receiver's status, or null when none came
+	 * @param error why it failed, or null
+	 */
+	public record CallbackTry(int attempt, Instant at, Integer httpStatus, String error) {
+	}
 
 	/**
 	 * Why a task failed.

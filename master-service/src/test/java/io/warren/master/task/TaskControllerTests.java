@@ -276,7 +276,7 @@ class TaskControllerTests {
 		Task newer = pending("1");
 		Task older = new Task(UUID.fromString("01a1fde9-da0a-7353-b273-000000000000"), "echo", TaskStatus.QUEUED, 0,
 				null, null, null, 1, 0, 0, null, Instant.parse("2026-11-21T09:00:00Z"), null, null, null,
-				Instant.parse("2026-11-21T09:00:00Z"), null, null, 1, null, null, 3);
+				Instant.parse("2026-11-21T09:00:00Z"), null, null, 1, null, null, 3, null);
 		given(this.store.list(eq(new TaskFilter(TaskStatus.QUEUED, "echo", null, null)), isNull(), anyInt()))
 			.willReturn(List.of(newer, older));
 

@@ -14,7 +14,7 @@ import org.springframework.context.annotation.Import;
  */
 @TestConfiguration
 @EnableConfigurationProperties(MasterProperties.class)
-@Import(ApiSecurity.class)
+@Import({ ApiSecurity.class, TaskViews.class })
 class WebSliceConfiguration {
 
 	@Bean
