@@ -4,7 +4,9 @@
 # loopback ports of its own, started from the local RabbitMQ installation; the shared
 # broker is not touched), and workers SIGKILLed in a loop under load, on H2 and
 # PostgreSQL, with the executions the workers logged compared with the records' counts;
-# and a worker frozen with SIGSTOP while it runs a task, whose attempt must not stay RUNNING.
+# a worker frozen with SIGSTOP while it runs a task, whose attempt must not stay RUNNING; a
+# client retrying with idempotency keys across three SIGKILLs of the master, on H2 and
+# PostgreSQL; and a task whose worker dies on every delivery, on a quorum and a classic queue.
 # Exits non-zero if a fault test fails. The H2 crash soak has its own command:
 # scripts/soak-h2.sh.
 set -euo pipefail

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 import io.warren.testsupport.WarrenApi;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -81,6 +82,8 @@ class CrashSystemTests {
 	 * it gets an answer, while the master is SIGKILLed three times: requests stored but
 	 * never answered are sent again, and each key still makes exactly one task.
 	 */
+	// minutes of kills: in scripts/faults.sh, out of ./mvnw -B verify
+	@Tag("fault")
 	@ParameterizedTest(name = "on {0}")
 	@ValueSource(strings = { "h2", "postgresql" })
 	void retryingClientWithIdempotencyKeysCreatesEachTaskOnceAcrossMasterSigkills(String store) throws Exception {
@@ -238,6 +241,8 @@ class CrashSystemTests {
 	 * next delivery is acked without running, also on a classic queue, which has no
 	 * delivery limit on RabbitMQ 3.10. Other tasks run meanwhile.
 	 */
+	// minutes of kills: in scripts/faults.sh, out of ./mvnw -B verify
+	@Tag("fault")
 	@ParameterizedTest(name = "on a {0} queue")
 	@ValueSource(strings = { "quorum", "classic" })
 	void taskWhoseWorkerDiesOnEveryDeliveryEndsPoisonedWhileOtherTasksRun(String queueType) {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -31,6 +32,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.dao.DataAccessException;
+import org.springframework.transaction.TransactionException;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
@@ -106,7 +108,7 @@ class CallbackSender {
 			}
 			CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).join();
 		}
-		catch (DataAccessException ex) {
+		catch (DataAccessException | TransactionException ex) {
 			log.warn("callbacks not sent this time (next pass in {}): {}", this.properties.interval(), ex.getMessage());
 		}
 	}
@@ -136,17 +138,21 @@ class CallbackSender {
 			record(callback, null, "not a URL this master can send to: " + ex.getMessage(), false, true);
 			return CompletableFuture.completedFuture(null);
 		}
-		return this.http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).handle((response, ex) -> {
-			if (ex != null) {
-				record(callback, null, describe(ex), false, false);
-			}
-			else {
-				int status = response.statusCode();
-				boolean ok = status >= 200 && status < 300;
-				record(callback, status, ok ? null : "the receiver answered " + status, ok, false);
-			}
-			return null;
-		});
+		// the client's own timeout ends with the answer's headers: this one covers the
+		// body
+		return this.http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+			.orTimeout(this.properties.timeout().toMillis(), TimeUnit.MILLISECONDS)
+			.handle((response, ex) -> {
+				if (ex != null) {
+					record(callback, null, describe(ex), false, false);
+				}
+				else {
+					int status = response.statusCode();
+					boolean ok = status >= 200 && status < 300;
+					record(callback, status, ok ? null : "the receiver answered " + status, ok, false);
+				}
+				return null;
+			});
 	}
 
 	private void record(CallbackStore.Callback callback, Integer status, String error, boolean ok, boolean giveUp) {
@@ -156,7 +162,7 @@ class CallbackSender {
 		try {
 			this.callbacks.record(callback, now, status, error, ok, next);
 		}
-		catch (DataAccessException ex) {
+		catch (DataAccessException | TransactionException ex) {
 			// its claim runs out and it is sent again: at least once
 			log.warn("callback {} of task {}: outcome not recorded: {}", callback.deliveryId(), callback.taskId(),
 					ex.getMessage());

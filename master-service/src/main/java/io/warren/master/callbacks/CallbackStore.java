@@ -56,10 +56,15 @@ class CallbackStore {
 	public void record(Callback callback, Instant at, Integer httpStatus, String error, boolean delivered,
 			Instant nextAt) {
 		String state = delivered ? "DELIVERED" : (nextAt != null) ? "PENDING" : "FAILED";
-		this.jdbc.sql("UPDATE callbacks SET state = ?, tries = ?, next_at = ?, delivered_at = ? WHERE delivery_id = ?")
+		int updated = this.jdbc
+			.sql("UPDATE callbacks SET state = ?, tries = ?, next_at = ?, delivered_at = ? WHERE delivery_id = ?")
 			.params(state, callback.tryNumber(), utc((nextAt != null) ? nextAt : at), delivered ? utc(at) : null,
 					callback.deliveryId())
 			.update();
+		if (updated == 0) {
+			// deleted with its task meanwhile
+			return;
+		}
 		this.jdbc.sql("INSERT INTO callback_attempts (delivery_id, try, at, http_status, error) VALUES (?, ?, ?, ?, ?)")
 			.params(callback.deliveryId(), callback.tryNumber(), utc(at), httpStatus,
 					(error != null && error.length() > 500) ? error.substring(0, 500) : error)

@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -93,26 +94,30 @@ class EventFeed implements TaskEndWatch {
 	 */
 	void subscribe(EventStream stream, String lastEventId) {
 		synchronized (this.lock) {
-			boolean complete = true;
 			if (lastEventId != null) {
 				long after = numberOf(lastEventId);
 				long oldest = this.recent.isEmpty() ? this.last + 1 : this.recent.peekFirst().number();
-				complete = after >= 0 && after <= this.last && after >= oldest - 1;
+				boolean complete = after >= 0 && after <= this.last && after >= oldest - 1;
 				List<FeedEvent> replay = new ArrayList<>();
 				if (complete) {
 					for (FeedEvent fed : this.recent) {
-						if (fed.number() > after) {
+						if (fed.number() > after && stream.takes(fed)) {
 							replay.add(fed);
 						}
 					}
+					// more than the stream may hold: it would be closed at once, again
+					// and again
+					complete = replay.size() < stream.capacity();
+				}
+				if (complete) {
+					replay.forEach(stream::offer);
 				}
 				else {
 					stream.named("gap", this.wire.json()
-						.writeValueAsString(java.util.Map.of("lastEventId", lastEventId, "detail",
-								"events after it are no longer kept by this master: read the records of the tasks "
-										+ "you follow")));
+						.writeValueAsString(Map.of("lastEventId", lastEventId, "detail",
+								"events after it are no longer kept by this master, or are more than this stream "
+										+ "may be sent at once: read the records of the tasks you follow")));
 				}
-				replay.forEach(stream::offer);
 			}
 			this.streams.add(stream);
 		}

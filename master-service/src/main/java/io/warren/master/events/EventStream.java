@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
@@ -49,9 +50,19 @@ final class EventStream {
 
 	/** Queues the event if the filter takes it. */
 	void offer(FeedEvent event) {
-		if (this.filter.test(event.event())) {
+		if (takes(event)) {
 			enqueue(event);
 		}
+	}
+
+	/** Whether the filter takes the event. */
+	boolean takes(FeedEvent event) {
+		return this.filter.test(event.event());
+	}
+
+	/** How many events may wait for this stream. */
+	int capacity() {
+		return this.buffer;
 	}
 
 	/** Queues a comment line, which clients ignore: a keep-alive. */
@@ -80,7 +91,13 @@ final class EventStream {
 			this.sending = true;
 		}
 		if (start) {
-			this.senders.execute(this::send);
+			try {
+				this.senders.execute(this::send);
+			}
+			catch (RejectedExecutionException ex) {
+				// the master is stopping
+				closed();
+			}
 		}
 	}
 
@@ -127,14 +144,19 @@ final class EventStream {
 		finish();
 		// not on the caller's thread: it may hold the feed, and a write in progress holds
 		// the emitter until it ends
-		this.senders.execute(() -> {
-			try {
-				this.emitter.complete();
-			}
-			catch (IllegalStateException ex) {
-				// already completed
-			}
-		});
+		try {
+			this.senders.execute(() -> {
+				try {
+					this.emitter.complete();
+				}
+				catch (IllegalStateException ex) {
+					// already completed
+				}
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			// the master is stopping: the container ends the request
+		}
 	}
 
 	/** Marks the stream closed after its client went away or it timed out. */

@@ -39,8 +39,9 @@ public class EventStreams implements SmartLifecycle {
 		this.feed = feed;
 		this.properties = properties.events();
 		this.scheduler = scheduler;
-		// a sender per stream that has something to write, none for an idle one
-		int threads = Math.max(1, this.properties.maxStreams());
+		// a sender per stream that has something to write, none for an idle one, and as
+		// many again for streams closed while a write to a slow client still blocks
+		int threads = 2 * this.properties.maxStreams() + 1;
 		this.senders = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
 				new CustomizableThreadFactory("warren-sse-"));
 		this.senders.allowCoreThreadTimeOut(true);
@@ -51,6 +52,9 @@ public class EventStreams implements SmartLifecycle {
 	 * given; throws {@link StreamsBusyException} when every stream is taken.
 	 */
 	SseEmitter open(EventFilter filter, String lastEventId) {
+		if (this.senders.isShutdown()) {
+			throw new StreamsBusyException(this.properties.maxStreams());
+		}
 		if (this.open.incrementAndGet() > this.properties.maxStreams()) {
 			this.open.decrementAndGet();
 			throw new StreamsBusyException(this.properties.maxStreams());

@@ -1,10 +1,15 @@
 package io.warren.master.events;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.ShutdownSignalException;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,7 +24,9 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
-import org.springframework.amqp.rabbit.core.RabbitTemplate;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.rabbit.support.DefaultMessagePropertiesConverter;
+import org.springframework.amqp.rabbit.support.MessagePropertiesConverter;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
@@ -41,7 +48,12 @@ class StatusEventPublisher implements SmartLifecycle {
 
 	private final BlockingQueue<TaskStatusEvent> pending;
 
-	private final RabbitTemplate template;
+	private final ConnectionFactory connectionFactory;
+
+	private final MessagePropertiesConverter properties = new DefaultMessagePropertiesConverter();
+
+	/** Used by the publishing thread only. */
+	private Channel channel;
 
 	private final WireFormat wire;
 
@@ -58,8 +70,7 @@ class StatusEventPublisher implements SmartLifecycle {
 	StatusEventPublisher(ConnectionFactory connectionFactory, WireFormat wire, Topology topology,
 			MasterProperties properties, MeterRegistry meters) {
 		this.pending = new ArrayBlockingQueue<>(properties.events().publishBuffer());
-		this.template = new RabbitTemplate(connectionFactory);
-		this.template.setMandatory(false);
+		this.connectionFactory = connectionFactory;
 		this.wire = wire;
 		this.exchange = topology.eventsExchange();
 		this.published = meters.counter("warren.events.published");
@@ -89,29 +100,57 @@ class StatusEventPublisher implements SmartLifecycle {
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
-				return;
+				break;
 			}
 			finally {
 				chunk.clear();
 			}
 		}
+		closeChannel();
 	}
 
+	/**
+	 * Publishes on the one channel this thread keeps: the broker keeps the order of one
+	 * channel's messages, not of several, and a task's events must arrive in order.
+	 */
 	private void publish(List<TaskStatusEvent> events) {
 		try {
-			this.template.invoke((operations) -> {
-				for (TaskStatusEvent event : events) {
-					operations.send(this.exchange, Topology.eventRoutingKey(event.status(), event.type()),
-							this.wire.statusEvent(event));
-				}
-				return null;
-			});
+			Channel current = channel();
+			for (TaskStatusEvent event : events) {
+				Message message = this.wire.statusEvent(event);
+				current.basicPublish(this.exchange, Topology.eventRoutingKey(event.status(), event.type()), false,
+						this.properties.fromMessageProperties(message.getMessageProperties(), "UTF-8"),
+						message.getBody());
+			}
 			this.published.increment(events.size());
 		}
-		catch (AmqpException ex) {
+		catch (IOException | AmqpException | ShutdownSignalException ex) {
 			this.dropped.increment(events.size());
+			closeChannel();
 			log.warn("{} status events not published (they are notifications; the task records are right): {}",
 					events.size(), ex.getMessage());
+		}
+	}
+
+	private Channel channel() {
+		Channel current = this.channel;
+		if (current == null || !current.isOpen()) {
+			current = this.connectionFactory.createConnection().createChannel(false);
+			this.channel = current;
+		}
+		return current;
+	}
+
+	private void closeChannel() {
+		Channel current = this.channel;
+		this.channel = null;
+		if (current != null) {
+			try {
+				current.close();
+			}
+			catch (IOException | TimeoutException | AmqpException | ShutdownSignalException ex) {
+				// already gone
+			}
 		}
 	}
 

@@ -6,7 +6,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -42,6 +45,7 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.EventListener;
 import org.springframework.dao.DataAccessException;
 import org.springframework.scheduling.TaskScheduler;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -50,8 +54,11 @@ import org.springframework.stereotype.Component;
  * master), answers them on {@code <prefix>/submitted/<correlationId>} (or errors without
  * one on {@code <prefix>/errors}), and publishes the end of every task this master
  * applied to {@code <prefix>/tasks/<type>/<id>/<status>}, QoS 1. A submission is
- * acknowledged to the broker only once stored, and its {@code correlationId} is its
- * idempotency key: a QoS 1 redelivery of it creates no second task.
+ * acknowledged to the broker once stored or refused, and its {@code correlationId} is its
+ * idempotency key: a QoS 1 redelivery of it creates no second task. The session is not
+ * kept (a master has no lasting identity): a submission a master was storing when it died
+ * is not delivered again; a client that got no answer publishes it again, safely with a
+ * {@code correlationId}.
  */
 @Component
 @ConditionalOnProperty(name = "warren.mqtt.enabled", havingValue = "true")
@@ -69,6 +76,9 @@ class MqttBridge implements SmartLifecycle, MqttCallbackExtended {
 
 	private static final Duration RECONNECT = Duration.ofSeconds(5);
 
+	/** Submissions handed over and waiting for a submit thread. */
+	private static final int SUBMIT_QUEUE = 100;
+
 	private final MqttProperties properties;
 
 	private final TaskSubmission submission;
@@ -85,6 +95,8 @@ class MqttBridge implements SmartLifecycle, MqttCallbackExtended {
 
 	private volatile MqttAsyncClient client;
 
+	private final ThreadPoolExecutor submitters;
+
 	private volatile ScheduledFuture<?> connecting;
 
 	/** Connected and subscribed to the submit topics. */
@@ -99,6 +111,9 @@ class MqttBridge implements SmartLifecycle, MqttCallbackExtended {
 		this.dropped = meters.counter("warren.mqtt.notices.dropped");
 		this.submitted = meters.counter("warren.mqtt.submissions", "outcome", "accepted");
 		this.refused = meters.counter("warren.mqtt.submissions", "outcome", "refused");
+		this.submitters = new ThreadPoolExecutor(properties.submitThreads(), properties.submitThreads(), 60,
+				TimeUnit.SECONDS, new ArrayBlockingQueue<>(SUBMIT_QUEUE), new CustomizableThreadFactory("warren-mqtt-"),
+				new ThreadPoolExecutor.CallerRunsPolicy());
 		Gauge.builder("warren.mqtt.connected", this, (bridge) -> bridge.subscribed ? 1 : 0)
 			.description("1 while the master is connected to the MQTT broker and takes submissions")
 			.register(meters);
@@ -180,16 +195,24 @@ class MqttBridge implements SmartLifecycle, MqttCallbackExtended {
 		log.warn("MQTT: connection to {} lost (reconnecting): {}", this.properties.url(), cause.getMessage());
 	}
 
+	/**
+	 * Hands the submission to a submit thread: Paho's one callback thread must go on
+	 * reading acknowledgements and pings while a submission is stored. When every submit
+	 * thread is busy and the hand-over queue is full, the callback thread stores it
+	 * itself, which slows the broker's deliveries down.
+	 */
 	@Override
 	public void messageArrived(String topic, MqttMessage message) {
-		// nothing may escape: Paho drops the connection on an exception
-		try {
-			submit(topic, message.getPayload());
-		}
-		catch (RuntimeException ex) {
-			log.warn("MQTT submission on {} failed unexpectedly", topic, ex);
-		}
-		acknowledge(message);
+		this.submitters.execute(() -> {
+			// nothing may escape: Paho drops the connection on an exception
+			try {
+				submit(topic, message.getPayload());
+			}
+			catch (RuntimeException ex) {
+				log.warn("MQTT submission on {} failed unexpectedly", topic, ex);
+			}
+			acknowledge(message);
+		});
 	}
 
 	private void acknowledge(MqttMessage message) {
@@ -339,7 +362,24 @@ class MqttBridge implements SmartLifecycle, MqttCallbackExtended {
 			retries.cancel(false);
 		}
 		MqttAsyncClient current = this.client;
+		try {
+			// take no more, store and answer what was handed over, then leave
+			if (current != null && current.isConnected()) {
+				current.unsubscribe(this.properties.submitFilter()).waitForCompletion(2000);
+			}
+		}
+		catch (MqttException ex) {
+			log.debug("MQTT: {}", ex.getMessage());
+		}
+		this.submitters.shutdown();
+		try {
+			this.submitters.awaitTermination(5, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 		this.client = null;
+		this.subscribed = false;
 		if (current != null) {
 			try {
 				if (current.isConnected()) {

@@ -20,12 +20,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param connectTimeout how long a connection attempt may take
  * @param maxInflight notices published and not yet acknowledged by the broker beyond
  * which new ones are dropped (and counted)
+ * @param submitThreads threads that store MQTT submissions (Paho's own thread only hands
+ * them over)
  */
 @ConfigurationProperties("warren.mqtt")
 public record MqttProperties(@DefaultValue("false") boolean enabled, @DefaultValue("tcp://localhost:1883") String url,
 		String username, String password, @DefaultValue("warren") String topicPrefix,
 		@DefaultValue("warren") String shareGroup, @DefaultValue("10s") Duration connectTimeout,
-		@DefaultValue("1000") int maxInflight) {
+		@DefaultValue("1000") int maxInflight, @DefaultValue("2") int submitThreads) {
 
 	public MqttProperties {
 		if (topicPrefix.isEmpty() || topicPrefix.contains("+") || topicPrefix.contains("#")
@@ -37,8 +39,8 @@ public record MqttProperties(@DefaultValue("false") boolean enabled, @DefaultVal
 		if (shareGroup.contains("/") || shareGroup.contains("+") || shareGroup.contains("#")) {
 			throw new IllegalArgumentException("warren.mqtt.share-group must be one topic level");
 		}
-		if (maxInflight < 1) {
-			throw new IllegalArgumentException("warren.mqtt.max-inflight must be 1 or more");
+		if (maxInflight < 1 || submitThreads < 1) {
+			throw new IllegalArgumentException("warren.mqtt.max-inflight and submit-threads must be 1 or more");
 		}
 	}
 

@@ -252,6 +252,11 @@ public class TaskSubmission {
 				canonical.append('\n').append(request.runAt()).append('\n').append(request.delay()).append('\n');
 				canonical.append(request.maxAttempts());
 			}
+			if (request.timeout() != null || request.callbackUrl() != null) {
+				// only when given: fingerprints of requests without them stay as they
+				// were
+				canonical.append('\n').append(request.timeout()).append('\n').append(request.callbackUrl());
+			}
 		}
 		try {
 			return java.util.HexFormat.of()

@@ -151,9 +151,13 @@ class TaskWaits {
 			if (task == null) {
 				// deleted meanwhile
 				this.result.setErrorResult(new TaskNotFoundException(this.taskId));
+				return;
 			}
-			else {
+			try {
 				this.result.setResult(this.answer.apply(task));
+			}
+			catch (RuntimeException ex) {
+				this.result.setErrorResult(ex);
 			}
 		}
 

@@ -140,6 +140,7 @@ class CallbacksIntegrationTests {
 	void connect() {
 		this.api = new WarrenApi(port());
 		this.broker = TestBroker.connectionFactory();
+		this.broker.setPublisherConfirmType(CachingConnectionFactory.ConfirmType.SIMPLE);
 		this.worker = new PlayedWorker(new RabbitTemplate(this.broker),
 				new Topology(TopologyProperties.withPrefix(PREFIX)), new WireFormat("test-worker"));
 	}
@@ -229,7 +230,9 @@ class CallbacksIntegrationTests {
 
 		master = startMaster();
 		this.api = new WarrenApi(port());
-		await().until(() -> "DELIVERED".equals(this.api.task(id).get("callbacks").get(0).get("state").asString()));
+		// a POST claimed by the master that stopped waits for its claim to run out
+		await().atMost(Duration.ofSeconds(40))
+			.until(() -> "DELIVERED".equals(this.api.task(id).get("callbacks").get(0).get("state").asString()));
 		assertThat(received("later").size()).isGreaterThan(refusedBefore);
 		assertThat(received("later")).extracting((post) -> post.header("X-Warren-Delivery"))
 			.containsOnly(this.api.task(id).get("callbacks").get(0).get("deliveryId").asString());

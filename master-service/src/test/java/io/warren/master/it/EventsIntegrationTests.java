@@ -140,6 +140,7 @@ class EventsIntegrationTests {
 	void connect() {
 		this.api = new WarrenApi(this.port);
 		this.broker = TestBroker.connectionFactory();
+		this.broker.setPublisherConfirmType(CachingConnectionFactory.ConfirmType.SIMPLE);
 		this.worker = new PlayedWorker(new RabbitTemplate(this.broker),
 				new Topology(TopologyProperties.withPrefix(PREFIX)), new WireFormat("test-worker"));
 	}
@@ -195,7 +196,35 @@ class EventsIntegrationTests {
 		for (int i = 0; i < 100; i++) {
 			this.worker.run(this.worker.takeTask("ev.order"), Integer.toString(i));
 		}
-		await().until(() -> count(events(stream), "SUCCEEDED") == 100);
+		try {
+			await().until(() -> count(events(stream), "SUCCEEDED") == 100);
+		}
+		catch (org.awaitility.core.ConditionTimeoutException ex) {
+			Map<String, Long> byStatus = new java.util.TreeMap<>();
+			events(stream).forEach((event) -> byStatus.merge(event.get("status").asString(), 1L, Long::sum));
+			Map<String, Long> records = new java.util.TreeMap<>();
+			this.api.get("/api/v1/tasks?type=ev.order&limit=500")
+				.body()
+				.get("items")
+				.forEach((task) -> records.merge(task.get("status").asString(), 1L, Long::sum));
+			List<String> running = new ArrayList<>();
+			this.api.get("/api/v1/tasks?type=ev.order&status=RUNNING&limit=500")
+				.body()
+				.get("items")
+				.forEach((task) -> running.add(task.get("id").asString()));
+			throw new AssertionError(
+					"events by status " + byStatus + ", records by status " + records + ", stream ended "
+							+ stream.ended() + ", running " + running + ", replies queue "
+							+ new org.springframework.amqp.rabbit.core.RabbitAdmin(this.broker)
+								.getQueueInfo(new Topology(TopologyProperties.withPrefix(PREFIX)).replyQueue())
+							+ " parked "
+							+ new org.springframework.amqp.rabbit.core.RabbitAdmin(this.broker)
+								.getQueueInfo(new Topology(TopologyProperties.withPrefix(PREFIX)).parkedQueue())
+							+ " dead "
+							+ new org.springframework.amqp.rabbit.core.RabbitAdmin(this.broker)
+								.getQueueInfo(new Topology(TopologyProperties.withPrefix(PREFIX)).deadLetterQueue()),
+					ex);
+		}
 
 		Map<String, List<JsonNode>> byTask = new LinkedHashMap<>();
 		events(stream).forEach(
@@ -315,6 +344,7 @@ class EventsIntegrationTests {
 		assertThat(late.status()).isEqualTo(202);
 		assertThat(late.body().get("status").asString()).isIn("PENDING", "QUEUED");
 		String id = late.body().get("id").asString();
+		await().until(() -> "QUEUED".equals(this.api.status(id)));
 		WarrenApi.Answer still = this.api.get("/api/v1/tasks/" + id + "?wait=PT0.2S");
 		assertThat(still.status()).isEqualTo(200);
 		assertThat(still.body().get("status").asString()).isEqualTo("QUEUED");

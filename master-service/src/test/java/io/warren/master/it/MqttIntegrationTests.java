@@ -53,7 +53,7 @@ class MqttIntegrationTests {
 
 	static final String URL = System.getenv().getOrDefault("WARREN_TEST_MQTT_URL", "tcp://localhost:1883");
 
-	static final List<String> TYPES = List.of("mq.echo", "mq.shared");
+	static final List<String> TYPES = List.of("mq.echo", "mq.shared", "mq.dup");
 
 	static final List<ConfigurableApplicationContext> masters = new ArrayList<>();
 
@@ -112,6 +112,7 @@ class MqttIntegrationTests {
 						.add(this.json.readTree(new String(message.getPayload(), StandardCharsets.UTF_8))));
 		}
 		this.broker = TestBroker.connectionFactory();
+		this.broker.setPublisherConfirmType(CachingConnectionFactory.ConfirmType.SIMPLE);
 		this.worker = new PlayedWorker(new RabbitTemplate(this.broker),
 				new Topology(TopologyProperties.withPrefix(PREFIX)), new WireFormat("test-worker"));
 		this.api = new WarrenApi(Integer.parseInt(masters.get(0).getEnvironment().getProperty("local.server.port")));
@@ -140,6 +141,7 @@ class MqttIntegrationTests {
 		JsonNode end = next("tasks/mq.echo/" + id + "/SUCCEEDED");
 		assertThat(end.get("id").asString()).isEqualTo(id);
 		assertThat(end.get("status").asString()).isEqualTo("SUCCEEDED");
+		// submitted, then (queued,) running and succeeded, each move counted
 		assertThat(end.get("seq").asInt()).isGreaterThanOrEqualTo(3);
 		assertThat(end.get("workerId").asString()).isEqualTo("test-worker");
 		// the end of a task is published once, by the master that applied it
@@ -149,18 +151,19 @@ class MqttIntegrationTests {
 	@Test
 	void aRedeliveredSubmissionCreatesNoSecondTask() throws MqttException {
 		String message = "{\"payload\":\"once\",\"correlationId\":\"dup-1\"}";
-		publish("submit/mq.echo", message);
-		publish("submit/mq.echo", message);
+		publish("submit/mq.dup", message);
+		publish("submit/mq.dup", message);
 		await().until(() -> all("submitted/dup-1").size() == 2);
 
 		List<JsonNode> answers = all("submitted/dup-1");
 		assertThat(answers).extracting((answer) -> answer.get("id").asString())
 			.containsOnly(answers.get(0).get("id").asString());
-		assertThat(answers).extracting((answer) -> answer.get("replayed").asBoolean()).containsExactly(false, true);
-		this.worker.takeTask("mq.echo");
-		assertThat(this.api.get("/api/v1/tasks?type=mq.echo&limit=500").body().get("items"))
-			.filteredOn((task) -> task.get("id").asString().equals(answers.get(0).get("id").asString()))
-			.hasSize(1);
+		// the two deliveries may be taken by both masters at once: one stores, one
+		// replays
+		assertThat(answers).extracting((answer) -> answer.get("replayed").asBoolean())
+			.containsExactlyInAnyOrder(false, true);
+		this.worker.takeTask("mq.dup");
+		assertThat(this.api.get("/api/v1/tasks?type=mq.dup").body().get("items")).hasSize(1);
 	}
 
 	@Test
@@ -173,7 +176,9 @@ class MqttIntegrationTests {
 			assertThat(notice.get("topic").asString()).isEqualTo(TOPICS + "/submit/mq.echo");
 			assertThat(notice.get("error").get("status").asInt()).isEqualTo(400);
 		});
-		assertThat(all("errors").get(2).get("error").get("field").asString()).isEqualTo("correlationId");
+		// the two masters answer in either order
+		assertThat(all("errors"))
+			.anySatisfy((notice) -> assertThat(notice.get("error").get("field").asString()).isEqualTo("correlationId"));
 
 		publish("submit/mq.echo", "{\"payload\":1,\"correlationId\":\"bad-1\",\"priority\":42}");
 		publish("submit/mq.echo", "{\"payload\":1,\"correlationId\":\"bad-2\",\"colour\":\"red\"}");
