@@ -6,7 +6,9 @@
 # PostgreSQL, with the executions the workers logged compared with the records' counts;
 # a worker frozen with SIGSTOP while it runs a task, whose attempt must not stay RUNNING; a
 # client retrying with idempotency keys across three SIGKILLs of the master, on H2 and
-# PostgreSQL; and a task whose worker dies on every delivery, on a quorum and a classic queue.
+# PostgreSQL; a task whose worker dies on every delivery, on a quorum and a classic queue;
+# delayed and retrying tasks across a master SIGKILL; two masters on PostgreSQL, one
+# SIGKILLed; and the master stopped with SIGTERM under load.
 # Exits non-zero if a fault test fails. The H2 crash soak has its own command:
 # scripts/soak-h2.sh.
 set -euo pipefail

@@ -141,6 +141,8 @@ class CrashSystemTests {
 	 * whose crash durability is Warren's own concern; PostgreSQL is killed under due
 	 * tasks in {@link #twoMastersOnPostgresPublishEachDueTaskOnceWhenOneIsKilled}.
 	 */
+	// minutes of kills: in scripts/faults.sh, out of ./mvnw -B verify
+	@Tag("fault")
 	@Test
 	void delayedAndRetryingTasksSurviveASigkillOfTheMasterAndRunOnTime() {
 		// a fixed backoff long enough for the kill to find the retries waiting
@@ -195,6 +197,8 @@ class CrashSystemTests {
 	 * claimed by one of them and published once, also when one of them is SIGKILLed
 	 * before the tasks are due and started again while they are published.
 	 */
+	// minutes of kills: in scripts/faults.sh, out of ./mvnw -B verify
+	@Tag("fault")
 	@Test
 	void twoMastersOnPostgresPublishEachDueTaskOnceWhenOneIsKilled() {
 		try (WarrenCluster cluster = WarrenCluster.onPostgres()) {

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 import io.warren.testsupport.WarrenApi;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -81,6 +82,8 @@ class ShutdownSystemTests {
 		}
 	}
 
+	// a minute under load: in scripts/faults.sh, out of ./mvnw -B verify
+	@Tag("fault")
 	@Test
 	void masterStoppedWithSigtermUnderLoadLosesNothingAndRunsNothingTwice() throws Exception {
 		try (WarrenCluster cluster = WarrenCluster.onH2()) {
