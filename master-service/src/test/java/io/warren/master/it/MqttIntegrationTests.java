@@ -141,8 +141,9 @@ class MqttIntegrationTests {
 		JsonNode end = next("tasks/mq.echo/" + id + "/SUCCEEDED");
 		assertThat(end.get("id").asString()).isEqualTo(id);
 		assertThat(end.get("status").asString()).isEqualTo("SUCCEEDED");
-		// submitted, then (queued,) running and succeeded, each move counted
-		assertThat(end.get("seq").asInt()).isGreaterThanOrEqualTo(3);
+		// submitted, then at least its end: with two masters the result may be applied
+		// before the started notice, which then changes nothing
+		assertThat(end.get("seq").asInt()).isGreaterThanOrEqualTo(2);
 		assertThat(end.get("workerId").asString()).isEqualTo("test-worker");
 		// the end of a task is published once, by the master that applied it
 		await().during(Duration.ofMillis(500)).until(() -> all("tasks/mq.echo/" + id + "/SUCCEEDED").size() == 1);
